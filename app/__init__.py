@@ -1,0 +1,71 @@
+"""Shouhu (守护): coordinating care activities for Feng County's left-behind children and children in difficulty."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.extensions import babel, csrf, db, login_manager, migrate
+from config import BASE_DIR, INSTANCE_DIR, Config, get_config
+
+__version__ = "0.1.0"
+
+
+def create_app(config: str | Config | type | None = None) -> Flask:
+    """Build the application for a configuration name (development, testing, production) or settings object."""
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    if config is None or isinstance(config, str):
+        config = get_config(config)
+    app.config.from_object(config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import i18n, models  # noqa: F401 - every table on the metadata
+    from app.auth.sessions import load_user_from_session
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user_from_session)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = i18n.N_("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.localize_callback = i18n.gettext_now
+    app.before_request(i18n.remember_language)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts.routes import bp as accounts_bp
+    from app.audit.routes import bp as audit_bp
+    from app.auth.routes import bp as auth_bp
+    from app.directory.routes import bp as directory_bp
+    from app.errors.handlers import bp as errors_bp
+    from app.main.routes import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, accounts_bp, directory_bp, audit_bp, errors_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app import formatting, i18n, labels, permissions
+
+    app.jinja_env.globals.update(
+        can=permissions.can,
+        Permission=permissions.Permission,
+        lname=i18n.localized_name,
+        is_chinese=i18n.is_chinese,
+        label=labels.label,
+        language_url=i18n.language_url,
+        LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
+    )
+    formatting.register_filters(app)

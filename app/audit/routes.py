@@ -1,0 +1,25 @@
+"""The administrator's view of the audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.audit.models import AuditEntry
+from app.extensions import db
+from app.permissions import Permission, permission_required
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+
+@bp.route("/")
+@permission_required(Permission.VIEW_AUDIT_LOG)
+def index():
+    action = request.args.get("action", "").strip()
+    query = select(AuditEntry).options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id.desc())
+    if action:
+        query = query.where(AuditEntry.action.startswith(action))
+    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
+    page = db.paginate(query, per_page=100, error_out=False)
+    return render_template("audit/index.html", page=page, actions=actions, action=action)

@@ -1,0 +1,1 @@
+"""Logging in and out, volunteer registration, one's own password and language."""

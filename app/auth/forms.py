@@ -1,0 +1,73 @@
+"""Forms for logging in, registering as a volunteer and changing one's password."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+from app.forms import phone_field
+
+
+class LoginForm(FlaskForm):
+    identifier = StringField(
+        _l("Mobile number or username"),
+        validators=[DataRequired(message=_l("Please enter your mobile number or username.")), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(message=_l("Please enter your password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Remember me on this device"))
+
+
+class RegistrationForm(FlaskForm):
+    name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(message=_l("Please enter your name.")), Length(max=60)],
+        render_kw={"autocomplete": "name"},
+    )
+    phone = phone_field(_l("Mobile number"), DataRequired(message=_l("Please enter your mobile number.")))
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(message=_l("Please choose a password."))],
+        description=_l("At least 8 characters, with letters and digits."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[EqualTo("password", message=_l("The two passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    organization_id = SelectField(_l("Organization you volunteer with (optional)"), coerce=int, default=0)
+    consent = BooleanField(
+        _l("I have read and agree to the privacy notice."),
+        validators=[InputRequired(message=_l("Please agree to the privacy notice to register."))],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Please enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(message=_l("Please choose a new password."))],
+        description=_l("At least 8 characters, with letters and digits."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[EqualTo("new_password", message=_l("The two passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Please enter your name.")), Length(max=60)])
+    locale = SelectField(_l("Language"), choices=[("zh_Hans_CN", "中文"), ("en", "English")])

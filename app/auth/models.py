@@ -1,0 +1,108 @@
+"""Accounts, their login sessions and the failed-login throttle."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db_types import UTCDateTime, str_enum, utcnow
+from app.directory.models import Organization, Town, Village
+from app.extensions import db
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # county administrator (民政局)
+    COORDINATOR = "coordinator"  # acts for one organization
+    TOWN_SUPERVISOR = "town_supervisor"  # 儿童督导员, one town
+    CHILD_DIRECTOR = "child_director"  # 儿童主任, one or more villages
+    VOLUNTEER = "volunteer"  # self-registered
+
+
+STAFF_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.TOWN_SUPERVISOR, Role.CHILD_DIRECTOR)
+
+user_villages = Table(
+    "user_villages",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("village_id", ForeignKey("villages.id"), primary_key=True),
+)
+
+
+def hash_token(token: str) -> str:
+    """Tokens are kept only as SHA-256 digests: a leaked table gives no usable session."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class User(UserMixin, db.Model):
+    """Anyone who logs in. Staff accounts are made by the administrator; volunteers register themselves."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(11), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"), index=True)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    privacy_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organization: Mapped[Organization | None] = relationship()
+    town: Mapped[Town | None] = relationship()
+    villages: Mapped[list[Village]] = relationship(secondary=user_villages, order_by=Village.name_zh)
+
+    # The raw token of the login session this object was loaded for; Flask-Login stores it as the "user id",
+    # so a revoked session row logs the browser out even if its cookie is replayed.
+    session_token = None  # type: str | None (not a column)
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    @property
+    def login_name(self) -> str:
+        return self.username or self.phone or str(self.id)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class UserSession(db.Model):
+    """One logged-in browser. Logging out, changing the password or deactivation revokes rows."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip_address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginThrottle(db.Model):
+    """Failed logins for one account name from one address: a whole village may share the address."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("identifier", "ip_address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(64))
+    ip_address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,286 @@
+"""Account rules: who can log in, the failed-login throttle, registration and passwords."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.audit.services import record
+from app.auth.models import LoginThrottle, Role, User
+from app.auth.sessions import revoke_sessions
+from app.db_types import utcnow
+from app.directory.models import Organization, Town, Village
+from app.extensions import db
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+COMMON_PASSWORDS = {
+    "12345678", "123456789", "1234567890", "password", "password1", "qwerty123", "11111111", "88888888",
+    "abc12345", "a1234567", "shouhu123", "iloveyou1", "woaini1314", "qq123456", "aa123456", "admin123",
+}  # fmt: skip
+MIN_PASSWORD_LENGTH = 8
+
+
+class AccountError(Exception):
+    """A rule about accounts was broken; ``message`` is ready to show, ``code`` is for tests and logs."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def normalise_phone(raw: str | None) -> str | None:
+    """A mainland mobile number as 11 digits, accepting spaces, dashes and a +86 prefix; None if it is not one."""
+    if not raw:
+        return None
+    digits = re.sub(r"[\s\-()]", "", raw)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits if PHONE_RE.match(digits) else None
+
+
+def normalise_identifier(raw: str) -> str:
+    """What a person typed in the login box, as the key the throttle and the lookup use."""
+    raw = (raw or "").strip()
+    return normalise_phone(raw) or raw.lower()[:64]
+
+
+def password_problem(password: str, *, phone: str | None = None, username: str | None = None) -> str | None:
+    """Why ``password`` is too weak, in the user's language, or None when it will do."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
+        return _("The password must contain both letters and digits.")
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or len(set(lowered)) < 4:
+        return _("This password is too easy to guess. Please choose another one.")
+    if (phone and phone in password) or (username and username.lower() in lowered):
+        return _("The password must not contain your phone number or username.")
+    return None
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def find_account(identifier: str) -> User | None:
+    """The account whose mobile number or username (any case) is ``identifier``."""
+    key = normalise_identifier(identifier)
+    if not key:
+        return None
+    if PHONE_RE.match(key):
+        return db.session.scalar(select(User).where(User.phone == key))
+    return db.session.scalar(select(User).where(func.lower(User.username) == key))
+
+
+@dataclass
+class LoginResult:
+    user: User | None
+    error: str | None = None  # bad_credentials, inactive, wait, locked
+    wait_seconds: int = 0
+
+
+def _throttle_for(identifier: str, address: str) -> LoginThrottle | None:
+    return db.session.scalar(
+        select(LoginThrottle).where(LoginThrottle.identifier == identifier, LoginThrottle.ip_address == address)
+    )
+
+
+def _register_failure(identifier: str, address: str, now: datetime) -> LoginThrottle:
+    """Count one more failure; past the free tries each one doubles the wait, then the account locks here."""
+    config = current_app.config
+    throttle = _throttle_for(identifier, address)
+    if throttle is None:
+        throttle = LoginThrottle(identifier=identifier, ip_address=address, failures=0)
+        db.session.add(throttle)
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    free, lock = config["LOGIN_FREE_FAILURES"], config["LOGIN_LOCK_FAILURES"]
+    if throttle.failures >= lock:
+        throttle.blocked_until = now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+    elif throttle.failures >= free:
+        throttle.blocked_until = now + timedelta(seconds=5 * 2 ** (throttle.failures - free))
+    return throttle
+
+
+# Checked against when the account does not exist, so that a wrong name takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0")
+
+
+def authenticate(identifier: str, password: str, address: str, now: datetime | None = None) -> LoginResult:
+    """Check a login attempt against the throttle for (account name, address), then the password.
+
+    While a throttle is blocking, the password is not even checked. Every attempt is written to the audit log.
+    """
+    now = now or utcnow()
+    key = normalise_identifier(identifier)
+    throttle = _throttle_for(key, address)
+    if throttle and throttle.blocked_until and throttle.blocked_until > now:
+        seconds = math.ceil((throttle.blocked_until - now).total_seconds())
+        locked = throttle.failures >= current_app.config["LOGIN_LOCK_FAILURES"]
+        result = LoginResult(None, "locked" if locked else "wait", seconds)
+        record("auth.login_refused", identifier=key, reason=result.error, wait_seconds=seconds)
+        return result
+
+    user = find_account(key)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+    if user is None or not check_password_hash(user.password_hash, password):
+        throttle = _register_failure(key, address, now)
+        record("auth.login_failed", user, actor=user, identifier=key, reason="bad_credentials",
+               failures=throttle.failures)  # fmt: skip
+        return LoginResult(None, "bad_credentials")
+    if not user.is_active:
+        record("auth.login_failed", user, actor=user, identifier=key, reason="inactive")
+        return LoginResult(None, "inactive")
+    if throttle is not None:
+        db.session.delete(throttle)
+    record("auth.login", user, actor=user)
+    return LoginResult(user)
+
+
+def register_volunteer(
+    *, name: str, phone: str, password: str, organization: Organization | None = None, locale: str | None = None
+) -> User:
+    """Create a self-registered volunteer who has consented to the privacy notice. The phone must be free."""
+    phone_digits = normalise_phone(phone)
+    if phone_digits is None:
+        raise AccountError("bad_phone", _("Please enter a valid mainland mobile number (11 digits, starting with 1)."))
+    if db.session.scalar(select(User.id).where(User.phone == phone_digits)) is not None:
+        raise AccountError("phone_taken", _("This mobile number is already registered. Please log in instead."))
+    problem = password_problem(password, phone=phone_digits)
+    if problem:
+        raise AccountError("weak_password", problem)
+    user = User(
+        name=name.strip(),
+        phone=phone_digits,
+        password_hash=hash_password(password),
+        role=Role.VOLUNTEER,
+        organization=organization,
+        locale=locale,
+        privacy_consent_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    record("account.registered", user, actor=user)
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change one's own password; every other session of the account ends."""
+    if not check_password_hash(user.password_hash, current_password):
+        raise AccountError("wrong_password", _("The current password is not correct."))
+    problem = password_problem(new_password, phone=user.phone, username=user.username)
+    if problem:
+        raise AccountError("weak_password", problem)
+    if check_password_hash(user.password_hash, new_password):
+        raise AccountError("same_password", _("The new password must differ from the current one."))
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    revoke_sessions(user, except_token=user.session_token)
+    record("account.password_changed", user, actor=user)
+
+
+@dataclass
+class StaffData:
+    """What the administrator fills in for a staff account."""
+
+    name: str
+    role: Role
+    username: str | None = None
+    phone: str | None = None
+    organization: Organization | None = None
+    town: Town | None = None
+    villages: list[Village] | None = None
+
+
+def _check_staff_data(data: StaffData, user: User | None = None) -> str | None:
+    """Normalise and check the unique and role-specific fields; returns the normalised phone."""
+    phone = normalise_phone(data.phone) if data.phone else None
+    if data.phone and phone is None:
+        raise AccountError("bad_phone", _("Please enter a valid mainland mobile number (11 digits, starting with 1)."))
+    own_id = user.id if user else -1
+    if data.username and db.session.scalar(
+        select(User.id).where(func.lower(User.username) == data.username.lower(), User.id != own_id)
+    ):
+        raise AccountError("username_taken", _("This username is already taken."))
+    if phone and db.session.scalar(select(User.id).where(User.phone == phone, User.id != own_id)):
+        raise AccountError("phone_taken", _("This mobile number is already registered."))
+    if data.role == Role.COORDINATOR and data.organization is None:
+        raise AccountError("organization_required", _("An organization coordinator needs an organization."))
+    if data.role == Role.TOWN_SUPERVISOR and data.town is None:
+        raise AccountError("town_required", _("A child supervisor needs a town."))
+    if data.role == Role.CHILD_DIRECTOR and not data.villages:
+        raise AccountError("villages_required", _("A child director needs at least one village or community."))
+    return phone
+
+
+def _apply_staff_data(user: User, data: StaffData, phone: str | None) -> None:
+    """Keep only the links the role uses, so a changed role leaves no stale town or villages behind."""
+    user.name = data.name.strip()
+    user.username = data.username.strip() if data.username else None
+    user.phone = phone
+    user.role = data.role
+    user.organization = data.organization if data.role in (Role.COORDINATOR, Role.VOLUNTEER) else None
+    user.town = data.town if data.role == Role.TOWN_SUPERVISOR else None
+    user.villages = list(data.villages or []) if data.role == Role.CHILD_DIRECTOR else []
+
+
+def create_staff_account(data: StaffData, password: str, *, by: User | None) -> User:
+    """The administrator creates a staff account with a first password the person must change at first login."""
+    if not data.username and not data.phone:
+        raise AccountError("login_required", _("Give the account a username or a mobile number to log in with."))
+    phone = _check_staff_data(data)
+    problem = password_problem(password, phone=phone, username=data.username)
+    if problem:
+        raise AccountError("weak_password", problem)
+    user = User(password_hash=hash_password(password), must_change_password=True, name="", role=data.role)
+    _apply_staff_data(user, data, phone)
+    db.session.add(user)
+    db.session.flush()
+    record("account.created", user, actor=by, role=str(data.role))
+    return user
+
+
+def update_staff_account(user: User, data: StaffData, *, by: User) -> None:
+    """The administrator edits an account's name, login names, role and what it is linked to."""
+    if not data.username and not data.phone:
+        raise AccountError("login_required", _("Give the account a username or a mobile number to log in with."))
+    if user.id == by.id and data.role != Role.ADMIN:
+        raise AccountError("own_role", _("You cannot take the administrator role away from yourself."))
+    phone = _check_staff_data(data, user)
+    _apply_staff_data(user, data, phone)
+    record("account.updated", user, actor=by, role=str(data.role))
+
+
+def reset_password(user: User, password: str, *, by: User) -> None:
+    """The administrator sets a new password; the person must change it at next login, all sessions end."""
+    problem = password_problem(password, phone=user.phone, username=user.username)
+    if problem:
+        raise AccountError("weak_password", problem)
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    revoke_sessions(user)
+    record("account.password_reset", user, actor=by)
+
+
+def set_active(user: User, active: bool, *, by: User) -> None:
+    """Deactivate (ending every session) or reactivate an account. Nobody deactivates themselves."""
+    if user.id == by.id and not active:
+        raise AccountError("own_account", _("You cannot deactivate your own account."))
+    user.is_active = active
+    user.deactivated_at = None if active else utcnow()
+    if not active:
+        revoke_sessions(user)
+    record("account.reactivated" if active else "account.deactivated", user, actor=by)

@@ -1,0 +1,72 @@
+"""Login sessions kept in the database, so that one can be ended from anywhere.
+
+The browser holds a random token (in the signed session cookie and, with "remember me", the remember cookie);
+the database keeps only its digest. Logging out, changing the password and deactivation revoke rows, which
+logs those browsers out at their next request even if an old cookie is replayed.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app, request, session
+from flask_login import login_user, logout_user
+from sqlalchemy import select, update
+
+from app.auth.models import User, UserSession, hash_token
+from app.audit.services import client_address
+from app.db_types import utcnow
+from app.extensions import db
+
+
+def load_user_from_session(token: str) -> User | None:
+    """Flask-Login's user loader: the active account behind a live, unexpired session token, or None."""
+    row = db.session.scalar(
+        select(UserSession).where(UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None))
+    )
+    if row is None or not row.user.is_active:
+        return None
+    if utcnow() - row.created_at > current_app.config["REMEMBER_COOKIE_DURATION"]:
+        return None
+    row.user.session_token = token
+    return row.user
+
+
+def start_session(user: User, *, remember: bool = False) -> None:
+    """Log ``user`` in on a brand-new session: nothing from before the login survives (no session fixation)."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=hash_token(token),
+            ip_address=client_address(),
+            user_agent=(request.user_agent.string or "")[:255],
+        )
+    )
+    user.session_token = token
+    user.last_login_at = utcnow()
+    login_user(user, remember=remember)
+
+
+def end_session(user: User) -> None:
+    """Log the current browser out and revoke its session row."""
+    if user.session_token:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == hash_token(user.session_token), UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+    logout_user()
+    session.clear()
+
+
+def revoke_sessions(user: User, *, except_token: str | None = None) -> int:
+    """Revoke every live session of ``user`` (but the one holding ``except_token``); returns how many."""
+    stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    if except_token:
+        stmt = stmt.where(UserSession.token_hash != hash_token(except_token))
+    return db.session.execute(stmt.values(revoked_at=utcnow())).rowcount

@@ -1,0 +1,100 @@
+"""``flask`` commands: reference data, demo data, the first administrator."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from app.auth.models import Role, User
+from app.auth.services import AccountError, StaffData, create_staff_account, hash_password, normalise_phone
+from app.directory.models import Organization, Town, Village
+from app.directory.reference import load_demo_places, load_reference_data
+from app.extensions import db
+
+DEMO_PASSWORD = "shouhu-demo"
+# username, role, name, organization code, town code, village names (Chinese), phone
+DEMO_ACCOUNTS = [
+    ("admin", Role.ADMIN, "县民政局管理员", "mca", None, (), None),
+    ("youth-league", Role.COORDINATOR, "团县委联络员", "youth-league", None, (), None),
+    ("womens-federation", Role.COORDINATOR, "县妇联联络员", "womens-federation", None, (), None),
+    ("social-work-shuangshipu", Role.COORDINATOR, "双石铺镇社工站社工", "sws-shuangshipu", None, (), None),
+    ("supervisor-shuangshipu", Role.TOWN_SUPERVISOR, "双石铺镇儿童督导员", None, "shuangshipu", (), None),
+    ("director-shuangshipu", Role.CHILD_DIRECTOR, "凤凰村儿童主任", None, "shuangshipu", ("凤凰村", "松林村"), None),
+    ("volunteer", Role.VOLUNTEER, "演示志愿者", None, None, (), "13800000001"),
+]
+
+
+def seed_demo_data() -> list[User]:
+    """Reference data, demo places and one demo account per role (password ``shouhu-demo``). Idempotent."""
+    load_reference_data()
+    load_demo_places()
+    accounts = []
+    for username, role, name, org_code, town_code, village_names, phone in DEMO_ACCOUNTS:
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = User(username=username, role=role, name=name, phone=phone,
+                        password_hash=hash_password(DEMO_PASSWORD))  # fmt: skip
+            if org_code:
+                user.organization = db.session.scalar(select(Organization).where(Organization.code == org_code))
+            if town_code:
+                town = db.session.scalar(select(Town).where(Town.code == town_code))
+                if role == Role.TOWN_SUPERVISOR:
+                    user.town = town
+                user.villages = list(
+                    db.session.scalars(select(Village).where(Village.town_id == town.id,
+                                                             Village.name_zh.in_(village_names)))  # fmt: skip
+                )
+            db.session.add(user)
+        accounts.append(user)
+    db.session.flush()
+    return accounts
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("load-reference")
+    def load_reference_command() -> None:
+        """Load or refresh the county's 15 bodies, 9 towns and the towns' governments and stations."""
+        load_reference_data()
+        db.session.commit()
+        click.echo("Reference data loaded: county bodies, towns, town governments and stations.")
+
+    @app.cli.command("seed-demo")
+    @click.option("--first-start", is_flag=True, help="Do nothing if any account exists already.")
+    def seed_demo_command(first_start: bool) -> None:
+        """Load demo places and one demo account per role (never in production)."""
+        if not current_app.config["SEED_DEMO_ALLOWED"]:
+            raise click.ClickException("Demo data is never loaded in production.")
+        load_reference_data()
+        has_accounts = db.session.scalar(select(func.count(User.id))) > 0
+        if first_start and has_accounts:
+            click.echo("Accounts exist already: demo data is not loaded again.")
+        else:
+            seed_demo_data()
+        db.session.commit()
+        if db.session.scalar(select(User.id).where(User.username == "admin")) is None:
+            return
+        click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+        for username, role, *_rest in DEMO_ACCOUNTS:
+            click.echo(f"  {username:<26} {role.value}")
+
+    @app.cli.command("create-admin")
+    @click.option("--username", prompt=True, help="Login name of the administrator.")
+    @click.option("--name", prompt=True, help="The administrator's real name.")
+    @click.option("--phone", default="", help="Optional mainland mobile number.")
+    @click.password_option(help="First password (asked for when not given).")
+    def create_admin_command(username: str, name: str, phone: str, password: str) -> None:
+        """Create a county administrator account (e.g. the first one on a new site)."""
+        load_reference_data()
+        if phone and normalise_phone(phone) is None:
+            raise click.ClickException("That is not a valid mainland mobile number.")
+        try:
+            user = create_staff_account(
+                StaffData(name=name, role=Role.ADMIN, username=username, phone=phone or None), password, by=None
+            )
+        except AccountError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from None
+        user.must_change_password = False
+        db.session.commit()
+        click.echo(f"Administrator {username} created.")

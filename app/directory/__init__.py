@@ -1,0 +1,1 @@
+"""Feng County's bodies and places: organizations, schools, towns, villages; the admin's CSV import."""

@@ -1,0 +1,1 @@
+"""Error pages in the user's language: never a stack trace."""

@@ -1,0 +1,66 @@
+"""Home page, privacy notice, health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.auth.models import Role
+from app.extensions import csrf, db
+from app.permissions import Permission, can
+
+bp = Blueprint("main", __name__)
+
+# What each role does under the plan, shown on the home page.
+ROLE_SUMMARIES = {
+    Role.ADMIN: _l(
+        "As county administrator you manage accounts, organizations and places, and you will tally every "
+        "department's activity against the plan."
+    ),
+    Role.COORDINATOR: _l("You act for your organization: you publish its activities and look after its volunteers."),
+    Role.TOWN_SUPERVISOR: _l("As child supervisor you oversee the child directors and children's files of your town."),
+    Role.CHILD_DIRECTOR: _l("As child director you visit the children of your villages and keep their files."),
+    Role.VOLUNTEER: _l("As a volunteer you sign up for care activities and keep a record of your service."),
+}
+
+# (permission or None for every logged-in user, label, endpoint): the links a role sees on the home page.
+HOME_ACTIONS = [
+    (Permission.MANAGE_ACCOUNTS, _l("Staff accounts"), "accounts.index"),
+    (Permission.VIEW_DIRECTORY, _l("Organizations and schools"), "directory.organizations"),
+    (Permission.VIEW_DIRECTORY, _l("Towns, villages and communities"), "directory.villages"),
+    (Permission.MANAGE_DIRECTORY, _l("Import villages or schools (CSV)"), "directory.import_csv"),
+    (Permission.VIEW_AUDIT_LOG, _l("Audit log"), "audit.index"),
+    (None, _l("My account and language"), "auth.account"),
+    (None, _l("Change password"), "auth.change_password"),
+]
+
+
+@bp.route("/")
+def index():
+    actions = []
+    if current_user.is_authenticated:
+        actions = [(label, endpoint) for perm, label, endpoint in HOME_ACTIONS if perm is None or can(perm)]
+    summary = ROLE_SUMMARIES.get(current_user.role) if current_user.is_authenticated else None
+    # Activities arrive with the activities feature; until then the list is honestly empty.
+    upcoming: list = []
+    return render_template("main/index.html", actions=actions, summary=summary, upcoming=upcoming)
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("main/privacy.html")
+
+
+@bp.route("/healthz")
+@csrf.exempt
+def healthz():
+    """For the load balancer and monitoring: is the app up, and does the database answer?"""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="error", database="unavailable"), 503
+    return jsonify(status="ok", database="ok")

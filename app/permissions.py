@@ -1,0 +1,56 @@
+"""Who may do what: the one place access rules are written. Deny by default.
+
+Routes use ``permission_required``; templates call ``can(...)``; record-level checks (an organization's own
+row, a town's own villages) are functions here too, so no view writes ``if role == ...`` itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from app.auth.models import Role, User
+
+
+class Permission(StrEnum):
+    MANAGE_ACCOUNTS = "manage_accounts"
+    MANAGE_DIRECTORY = "manage_directory"  # organizations, schools, villages, CSV import
+    VIEW_AUDIT_LOG = "view_audit_log"
+    VIEW_DIRECTORY = "view_directory"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.COORDINATOR: frozenset({Permission.VIEW_DIRECTORY}),
+    Role.TOWN_SUPERVISOR: frozenset({Permission.VIEW_DIRECTORY}),
+    Role.CHILD_DIRECTOR: frozenset({Permission.VIEW_DIRECTORY}),
+    Role.VOLUNTEER: frozenset(),
+}
+
+
+def can(permission: Permission | str, user: User | None = None) -> bool:
+    """True when ``user`` (default: the logged-in user) is active and their role grants ``permission``."""
+    user = user if user is not None else current_user
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return Permission(permission) in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def permission_required(permission: Permission) -> Callable:
+    """View decorator: anonymous users go to the login page, logged-in users without the permission get a 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

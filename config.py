@@ -1,0 +1,120 @@
+"""Settings for development, testing and production, read from the environment.
+
+Production refuses to start without a real SECRET_KEY, and on SQLite unless ALLOW_SQLITE_IN_PRODUCTION is set.
+Development keeps a generated secret key in ``instance/secret_key`` so sessions survive restarts.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("SHOUHU_INSTANCE_DIR", BASE_DIR / "instance"))
+
+WEAK_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret", "shouhu"}
+
+
+def _env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _normalise_database_url(url: str) -> str:
+    """Accept the plain ``postgresql://`` and ``postgres://`` forms and use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _instance_secret_key() -> str:
+    """Create once, then reuse, a random secret key kept in the instance folder (development only)."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_Hans_CN", "en")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # werkzeug hash method; tests lower the cost, everything else uses scrypt.
+    PASSWORD_HASH_METHOD = "scrypt"
+    # Failed-login throttle, per account and address: free tries, then a growing wait, then a lock.
+    LOGIN_FREE_FAILURES = 3
+    LOGIN_LOCK_FAILURES = 10
+    LOGIN_LOCK_MINUTES = 15
+    SEED_DEMO_ALLOWED = True
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+    SQLALCHEMY_DATABASE_URI = _normalise_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'shouhu.sqlite3'}")
+    )
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or _instance_secret_key()
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-only-secret-key"
+    SQLALCHEMY_DATABASE_URI = _normalise_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    PUBLIC_BASE_URL = "http://shouhu.test"
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = _env_flag("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SEED_DEMO_ALLOWED = False
+
+    def __init__(self) -> None:
+        key = os.environ.get("SECRET_KEY", "")
+        if key.strip().lower() in WEAK_SECRET_KEYS or len(key) < 32:
+            raise RuntimeError("Production needs SECRET_KEY set to a random value of at least 32 characters.")
+        url = os.environ.get("DATABASE_URL", "")
+        if not url:
+            raise RuntimeError("Production needs DATABASE_URL (PostgreSQL).")
+        if url.startswith("sqlite") and not _env_flag("ALLOW_SQLITE_IN_PRODUCTION"):
+            raise RuntimeError("Production refuses SQLite; set ALLOW_SQLITE_IN_PRODUCTION=1 to allow it explicitly.")
+        self.SECRET_KEY = key
+        self.SQLALCHEMY_DATABASE_URI = _normalise_database_url(url)
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name: str | None = None) -> Config:
+    """Return a settings object for ``name`` (default: ``SHOUHU_ENV``, then development)."""
+    name = name or os.environ.get("SHOUHU_ENV", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise RuntimeError(f"Unknown configuration {name!r}; use one of {', '.join(CONFIGS)}") from None
