@@ -32,14 +32,31 @@ babel = Babel()
 csrf = CSRFProtect()
 
 
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG001
-    """SQLite: enforce foreign keys, use WAL and wait for a busy writer instead of failing at once."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite: enforce foreign keys, use WAL and wait for a busy writer instead of failing at once.
+
+    The driver's own transaction handling is switched off so that SQLAlchemy emits BEGIN itself (see below):
+    that is what makes SAVEPOINT work and lets a write transaction start with BEGIN IMMEDIATE.
+    """
+    if not _is_sqlite(dbapi_connection):
         return
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    """SQLite: begin explicitly; ``execution_options(sqlite_immediate=True)`` takes the write lock at once."""
+    if connection.dialect.name != "sqlite":
+        return
+    immediate = connection.get_execution_options().get("sqlite_immediate", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -6,7 +6,7 @@ from typing import Any
 
 from urllib.parse import urlencode
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 
@@ -41,6 +41,8 @@ def supported(code: str | None) -> str | None:
 
 def select_locale() -> str:
     """``?lang=`` first, then the logged-in user's saved choice, then this browser's, then Chinese."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     asked = supported(request.args.get("lang"))
     if asked:
         return asked

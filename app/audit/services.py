@@ -25,7 +25,7 @@ def record(action: str, obj: Any = None, *, actor: Any = None, **detail: Any) ->
     entry = AuditEntry(
         action=action,
         actor_id=getattr(actor, "id", None),
-        object_type=type(obj).__tablename__ if obj is not None else None,
+        object_type=getattr(obj, "__tablename__", None),
         object_id=getattr(obj, "id", None),
         ip_address=client_address(),
         detail={k: v for k, v in detail.items() if v is not None},

@@ -65,7 +65,8 @@ def login():
         if result.user is None:
             db.session.commit()  # keep the throttle and the audit entry
             flash(_login_error_message(result.error, result.wait_seconds), "error")
-            return render_template("auth/login.html", form=form), 401 if result.error == "bad_credentials" else 429
+            status = {"bad_credentials": 401, "inactive": 403}.get(result.error, 429)
+            return render_template("auth/login.html", form=form), status
         start_session(result.user, remember=form.remember.data)
         db.session.commit()
         if result.user.locale:

@@ -1,0 +1,63 @@
+# Shouhu: `make run` serves the site on SQLite; `make test` runs the linter and the whole test suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+CATALOG := app/translations
+POT := $(CATALOG)/messages.pot
+
+.PHONY: run test lint format translations babel-extract babel-update babel-compile bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+## translations: compile the catalogues (.po -> .mo)
+translations babel-compile: $(VENV)/.runtime
+	$(BIN)/pybabel compile -d $(CATALOG) --statistics
+
+## babel-extract: collect every marked string into messages.pot
+babel-extract: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
+		--project=Shouhu --copyright-holder="Shouhu" -o $(POT) .
+
+## babel-update: merge new strings into the zh_Hans_CN and en catalogues
+babel-update: babel-extract
+	$(BIN)/pybabel update -i $(POT) -d $(CATALOG) --no-fuzzy-matching --ignore-obsolete
+
+## run: set everything up and serve the site on SQLite (DATABASE_URL for PostgreSQL, PORT for the port)
+run: $(VENV)/.runtime translations
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --first-start
+	@echo "Shouhu is at http://127.0.0.1:$(PORT)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+## test: lint and the whole suite (TEST_DATABASE_URL adds PostgreSQL)
+test: $(VENV)/.dev translations
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(VENV)/.dev translations
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-output
+	find app/translations -name '*.mo' -delete

@@ -1,0 +1,162 @@
+"""Test fixtures: a real, migrated database per run (SQLite, and PostgreSQL when TEST_DATABASE_URL is set),
+rolled back after every test; the real app and its test client; builders for the models.
+
+Every test that uses ``app`` or ``client`` runs once per database; the run ends with a line naming the
+databases it really used, e.g. ``databases: sqlite, postgresql``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.directory.reference import load_reference_data
+from app.extensions import db
+from config import TestingConfig, _normalise_database_url
+from tests.factories import Factory
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
+_used_databases: set[str] = set()
+
+
+def pytest_report_header(config) -> str:
+    return f"databases configured: {', '.join(DATABASES)}"
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    used = [name for name in DATABASES if name in _used_databases]
+    terminalreporter.write_line(f"databases: {', '.join(used) if used else 'none'}")
+
+
+def make_test_config(url: str, **overrides) -> TestingConfig:
+    config = TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = url
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return config
+
+
+def create_postgres_database(prefix: str = "shouhu_test") -> tuple[str, callable]:
+    """A brand-new PostgreSQL database next to TEST_DATABASE_URL's; returns its URL and a function that drops it."""
+    base = make_url(_normalise_database_url(PG_URL))
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+def new_database_url(kind: str, tmp_path_factory) -> tuple[str, callable]:
+    if kind == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "shouhu.sqlite3"
+        return f"sqlite:///{path}", lambda: None
+    return create_postgres_database()
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database_url(request, tmp_path_factory):
+    url, drop = new_database_url(request.param, tmp_path_factory)
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def migrated_app(database_url):
+    """The app on a database built the way production builds it: ``flask db upgrade``, then reference data."""
+    app = create_app(make_test_config(database_url))
+    with app.app_context():
+        upgrade()
+        load_reference_data()
+        db.session.commit()
+        # Each test's sessions work inside a SAVEPOINT of one outer transaction that is rolled back afterwards.
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+    _used_databases.add(make_url(database_url).get_backend_name())
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(migrated_app):
+    """The app, its database connection held in a transaction that is rolled back after the test.
+
+    No app context stays pushed, so each request gets a fresh one (as in production) and a fresh session.
+    """
+    with migrated_app.app_context():
+        engines = db.engines
+    engine = engines[None]
+    connection = engine.connect()
+    outer = connection.begin()
+    engines[None] = connection
+    try:
+        yield migrated_app
+    finally:
+        engines[None] = engine
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app) -> Factory:
+    """Builders for models: ``make.user(role=...)``, ``make.village(...)``; each commits and returns the row."""
+    return Factory(app)
+
+
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/") -> str:
+    page = client.get(path)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class Auth:
+    """Log in and out through the real login form, CSRF token and all."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def login(self, identifier: str, password: str = Factory.PASSWORD, remember: bool = False, **kwargs):
+        data = {"identifier": identifier, "password": password, "csrf_token": csrf_token(self.client, "/login")}
+        if remember:
+            data["remember"] = "y"
+        return self.client.post("/login", data=data, **kwargs)
+
+    def logout(self):
+        return self.client.post("/logout", data={"csrf_token": csrf_token(self.client)})
+
+    def post(self, path: str, data: dict | None = None, **kwargs):
+        """POST a form with a valid CSRF token, as a browser would after opening the page."""
+        return self.client.post(path, data={**(data or {}), "csrf_token": csrf_token(self.client)}, **kwargs)
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    return Auth(client)

@@ -1,0 +1,89 @@
+"""Builders for test data: each opens its own app context, commits, and returns the row detached and loaded."""
+
+from __future__ import annotations
+
+import itertools
+
+from sqlalchemy import select
+
+from app.auth.models import Role, User
+from app.auth.services import hash_password
+from app.directory.models import Organization, OrganizationKind, Town, Village, VillageKind
+from app.extensions import db
+
+_counter = itertools.count(1)
+
+
+class Factory:
+    PASSWORD = "correct-horse-42"
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def _save(self, obj):
+        db.session.add(obj)
+        db.session.commit()
+        db.session.refresh(obj)
+        db.session.expunge(obj)
+        return obj
+
+    def town(self, code: str = "shuangshipu") -> Town:
+        with self.app.app_context():
+            town = db.session.scalar(select(Town).where(Town.code == code))
+            db.session.expunge(town)
+            return town
+
+    def organization(self, code: str | None = None, kind=OrganizationKind.SOCIAL_ORGANIZATION, **values):
+        with self.app.app_context():
+            if code:
+                existing = db.session.scalar(select(Organization).where(Organization.code == code))
+                if existing is not None:
+                    db.session.expunge(existing)
+                    return existing
+            n = next(_counter)
+            values.setdefault("name_zh", f"测试机构{n}")
+            values.setdefault("name_en", f"Test organization {n}")
+            return self._save(Organization(code=code or f"test-org-{n}", kind=kind, **values))
+
+    def village(self, town: str = "shuangshipu", name_zh: str | None = None, **values) -> Village:
+        with self.app.app_context():
+            town_row = db.session.scalar(select(Town).where(Town.code == town))
+            n = next(_counter)
+            values.setdefault("kind", VillageKind.VILLAGE)
+            return self._save(Village(town_id=town_row.id, name_zh=name_zh or f"测试村{n}", name_en=f"Test {n}",
+                                      **values))  # fmt: skip
+
+    def user(
+        self,
+        role: Role = Role.VOLUNTEER,
+        *,
+        username: str | None = None,
+        phone: str | None = None,
+        password: str | None = None,
+        organization: str | None = None,
+        town: str | None = None,
+        villages: list[int] | None = None,
+        **values,
+    ) -> User:
+        with self.app.app_context():
+            n = next(_counter)
+            if username is None and phone is None:
+                username = f"user{n}"
+            user = User(
+                role=role,
+                username=username,
+                phone=phone,
+                name=values.pop("name", f"测试用户{n}"),
+                password_hash=hash_password(password or self.PASSWORD),
+                **values,
+            )
+            if organization:
+                user.organization = db.session.scalar(select(Organization).where(Organization.code == organization))
+            if town:
+                user.town = db.session.scalar(select(Town).where(Town.code == town))
+            if villages:
+                user.villages = list(db.session.scalars(select(Village).where(Village.id.in_(villages))))
+            return self._save(user)
+
+    def admin(self, **values) -> User:
+        return self.user(Role.ADMIN, **values)

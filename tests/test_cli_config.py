@@ -1,0 +1,108 @@
+"""Commands and settings: demo data, the first administrator, production's refusals."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.auth.models import Role, User
+from app.directory.models import Organization, Village
+from app.extensions import db
+from config import DevelopmentConfig, ProductionConfig, get_config
+from tests.conftest import Auth
+
+DEMO_USERNAMES = ["admin", "youth-league", "womens-federation", "social-work-shuangshipu", "supervisor-shuangshipu",
+                  "director-shuangshipu", "volunteer"]  # fmt: skip
+
+
+def test_seed_demo_creates_one_account_per_role_and_is_idempotent(app, runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    for name in DEMO_USERNAMES:
+        assert name in result.output
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        users = db.session.scalars(select(User).where(User.username.in_(DEMO_USERNAMES))).all()
+        assert sorted(u.username for u in users) == sorted(DEMO_USERNAMES)
+        assert {u.role for u in users} == set(Role)
+        director = next(u for u in users if u.username == "director-shuangshipu")
+        assert director.villages and all(v.is_demo for v in director.villages)
+        assert db.session.scalar(select(func.count(Village.id)).where(Village.is_demo)) > 9
+        assert db.session.scalar(select(func.count(Organization.id)).where(Organization.is_demo)) > 0
+    assert Auth(app.test_client()).login("social-work-shuangshipu", "shouhu-demo").status_code == 302
+
+
+def test_seed_demo_first_start_does_nothing_once_accounts_exist(app, runner, make):
+    make.user(username="real-person")
+    result = runner.invoke(args=["seed-demo", "--first-start"])
+    assert result.exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.username == "admin")) is None
+
+
+def test_seed_demo_is_refused_in_production(app, runner):
+    app.config["SEED_DEMO_ALLOWED"] = False
+    try:
+        result = runner.invoke(args=["seed-demo"])
+    finally:
+        app.config["SEED_DEMO_ALLOWED"] = True
+    assert result.exit_code != 0
+    assert "never" in result.output
+
+
+def test_create_admin(app, runner):
+    result = runner.invoke(args=["create-admin", "--username", "chief", "--name", "局长", "--password", "county-pass-2026"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "chief"))
+        assert user.role == Role.ADMIN and not user.must_change_password
+    assert Auth(app.test_client()).login("chief", "county-pass-2026").status_code == 302
+
+
+def test_create_admin_refuses_a_weak_password(app, runner):
+    result = runner.invoke(args=["create-admin", "--username", "weak", "--name", "x", "--password", "123"])
+    assert result.exit_code != 0
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.username == "weak")) is None
+
+
+@pytest.mark.parametrize("key", ["", "dev", "short-key"])
+def test_production_refuses_a_weak_secret_key(monkeypatch, key):
+    monkeypatch.setenv("SECRET_KEY", key)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1/shouhu")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        ProductionConfig()
+
+
+def test_production_refuses_sqlite_unless_allowed(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///prod.db")
+    monkeypatch.delenv("ALLOW_SQLITE_IN_PRODUCTION", raising=False)
+    with pytest.raises(RuntimeError, match="SQLite"):
+        ProductionConfig()
+    monkeypatch.setenv("ALLOW_SQLITE_IN_PRODUCTION", "1")
+    assert ProductionConfig().SQLALCHEMY_DATABASE_URI == "sqlite:///prod.db"
+
+
+def test_production_uses_psycopg_for_postgres_urls(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db/shouhu")
+    config = ProductionConfig()
+    assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@db/shouhu"
+    assert config.SESSION_COOKIE_SECURE and not config.SEED_DEMO_ALLOWED
+
+
+def test_development_keeps_its_generated_secret_key(monkeypatch, tmp_path):
+    import config as config_module
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setattr(config_module, "INSTANCE_DIR", tmp_path)
+    first = DevelopmentConfig().SECRET_KEY
+    assert len(first) >= 32
+    assert DevelopmentConfig().SECRET_KEY == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_unknown_configuration_name_is_refused():
+    with pytest.raises(RuntimeError, match="Unknown configuration"):
+        get_config("staging")

@@ -1,0 +1,70 @@
+"""The database layer: migrations agree with the models, per-test isolation, UTC timestamps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import func, inspect, select
+
+from app import create_app
+from app.auth.models import User
+from app.extensions import db
+from tests.conftest import DATABASES, make_test_config, new_database_url
+
+
+def _differences(connection) -> list:
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
+    return compare_metadata(context, db.metadata)
+
+
+def test_migrated_database_matches_the_models(migrated_app):
+    with migrated_app.app_context(), db.engine.connect() as connection:
+        assert _differences(connection) == []
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_migrations_upgrade_downgrade_and_upgrade_again(kind, tmp_path_factory):
+    url, drop = new_database_url(kind, tmp_path_factory)
+    fresh = create_app(make_test_config(url))
+    try:
+        with fresh.app_context():
+            upgrade()
+            assert "users" in inspect(db.engine).get_table_names()
+            downgrade(revision="base")
+            assert "users" not in inspect(db.engine).get_table_names()
+            upgrade()
+            with db.engine.connect() as connection:
+                assert _differences(connection) == []
+            db.engine.dispose()
+    finally:
+        drop()
+
+
+def test_each_test_starts_with_no_accounts_a(make, app):
+    make.user(username="isolation-check")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_each_test_starts_with_no_accounts_b(make, app):
+    make.user(username="isolation-check")  # would clash on the unique username if the last test leaked
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_timestamps_are_stored_in_utc_and_read_back_aware(make, app):
+    beijing = timezone(timedelta(hours=8))
+    user = make.user(last_login_at=datetime(2026, 7, 1, 8, 30, tzinfo=beijing))
+    with app.app_context():
+        stored = db.session.get(User, user.id).last_login_at
+    assert stored.tzinfo is not None
+    assert stored == datetime(2026, 7, 1, 0, 30, tzinfo=UTC)
+
+
+def test_naive_timestamps_are_refused(make, app):
+    with pytest.raises(Exception, match="naive datetime"):
+        make.user(last_login_at=datetime(2026, 7, 1, 8, 30))  # noqa: DTZ001
