@@ -31,9 +31,26 @@ def pytest_report_header(config) -> str:
     return f"databases configured: {', '.join(DATABASES)}"
 
 
+_browser_outcomes = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+def pytest_runtest_logreport(report) -> None:
+    """Count the browser tests' outcomes, so CI can tell that they really ran."""
+    if "tests/browser/" not in report.nodeid:
+        return
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        _browser_outcomes[report.outcome] += 1
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     used = [name for name in DATABASES if name in _used_databases]
     terminalreporter.write_line(f"databases: {', '.join(used) if used else 'none'}")
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in _browser_outcomes.items())
+    terminalreporter.write_line(f"browser tests: {counts}")
+
+
+def mark_database_used(name: str) -> None:
+    _used_databases.add(name)
 
 
 def make_test_config(url: str, **overrides) -> TestingConfig:
@@ -85,7 +102,7 @@ def migrated_app(database_url):
         # Each test's sessions work inside a SAVEPOINT of one outer transaction that is rolled back afterwards.
         db.session.remove()
         db.session.configure(join_transaction_mode="create_savepoint")
-    _used_databases.add(make_url(database_url).get_backend_name())
+    mark_database_used(make_url(database_url).get_backend_name())
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -160,3 +177,28 @@ class Auth:
 @pytest.fixture
 def auth(client) -> Auth:
     return Auth(client)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as counted: ...`` then ``counted.n``: SQL statements run (to catch N+1 queries)."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        counted = type("Counted", (), {"n": 0})()
+        with app.app_context():
+            connection = db.engines[None]
+
+        def count(*_args, **_kwargs):
+            counted.n += 1
+
+        event.listen(connection, "before_cursor_execute", count)
+        try:
+            yield counted
+        finally:
+            event.remove(connection, "before_cursor_execute", count)
+
+    return counting

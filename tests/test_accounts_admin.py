@@ -187,3 +187,19 @@ def test_account_list_filters_by_role_and_search(app, make):
     assert "主任乙" in page and "志愿者甲" not in page
     page = auth.client.get("/admin/accounts/?q=志愿者").get_data(as_text=True)
     assert "志愿者甲" in page and "主任乙" not in page
+
+
+def test_account_list_does_not_query_per_row(app, make, count_queries):
+    auth = logged_in(app, make, Role.ADMIN)
+
+    def add_directors(n: int) -> None:
+        for _ in range(n):
+            make.user(Role.CHILD_DIRECTOR, villages=[make.village().id], organization="mca")
+
+    add_directors(2)
+    with count_queries() as few:
+        auth.client.get("/admin/accounts/?role=child_director")
+    add_directors(8)
+    with count_queries() as many:
+        auth.client.get("/admin/accounts/?role=child_director")
+    assert many.n == few.n

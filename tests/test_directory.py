@@ -168,3 +168,14 @@ def test_staff_can_browse_but_not_edit_the_directory(app, make):
     page = auth.client.get("/directory/villages").get_data(as_text=True)
     assert "/directory/villages/new" not in page
     assert auth.client.get("/directory/villages/new").status_code == 403
+
+
+def test_long_lists_are_paged_and_keep_their_filters(app, make):
+    auth = admin_auth(app, make)
+    for _ in range(12):
+        make.organization(kind=OrganizationKind.SOCIAL_ORGANIZATION)
+    first = auth.client.get("/directory/organizations?lang=en&q=").get_data(as_text=True)
+    assert "Page 1 of 2" in first
+    assert 'href="/directory/organizations?lang=en&amp;q=&amp;page=2"' in first
+    second = auth.client.get("/directory/organizations?lang=en&page=2").get_data(as_text=True)
+    assert "Page 2 of 2" in second and "Previous" in second

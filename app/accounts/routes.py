@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.accounts.forms import NewStaffAccountForm, ResetPasswordForm, StaffAccountForm
 from app.audit.models import AuditEntry
@@ -63,9 +65,18 @@ def _fill_choices(form: StaffAccountForm) -> None:
     form.organization_id.choices = [(0, _("— none —"))] + [(o.id, localized_name(o)) for o in organizations]
     form.town_id.choices = town_choices(_("— none —"))
     villages = db.session.scalars(
-        select(Village).join(Village.town).where(Village.is_active).order_by(Town.sort_order, Village.name_zh)
-    )
-    form.village_ids.choices = [(v.id, f"{localized_name(v.town)} · {localized_name(v)}") for v in villages]
+        select(Village)
+        .join(Village.town)
+        .options(contains_eager(Village.town))
+        .where(Village.is_active)
+        .order_by(Town.sort_order, Village.name_zh)
+    ).all()
+    form.village_ids.choices = [(v.id, localized_name(v)) for v in villages]
+    # Shown as one folding group of checkboxes per town: a county has far too many villages for one list.
+    form.village_groups = [
+        (localized_name(town), [(v.id, localized_name(v)) for v in group])
+        for town, group in groupby(villages, key=lambda v: v.town)
+    ]
 
 
 def _staff_data(form: StaffAccountForm) -> StaffData:

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.directory.forms import ImportForm, OrganizationForm, VillageForm
 from app.directory.models import Organization, OrganizationKind, Town, Village, VillageKind
@@ -35,7 +36,11 @@ def organizations():
     kind = request.args.get("kind", "")
     town_id = request.args.get("town", type=int)
     q = request.args.get("q", "").strip()
-    query = select(Organization).order_by(Organization.sort_order, Organization.name_zh)
+    query = (
+        select(Organization)
+        .options(selectinload(Organization.town))
+        .order_by(Organization.sort_order, Organization.name_zh)
+    )
     if kind in {k.value for k in OrganizationKind}:
         query = query.where(Organization.kind == OrganizationKind(kind))
     if town_id:
@@ -96,18 +101,23 @@ def edit_organization(organization_id: int):
     return _organization_form_page(db.get_or_404(Organization, organization_id))
 
 
+def _toggle_active(obj: Organization | Village, back: str):
+    """Deactivate or reactivate from a list's button; records stay, only new choices stop offering it."""
+    active = request.form.get("active") == "1"
+    set_directory_active(obj, active, by=current_user)
+    db.session.commit()
+    if active:
+        flash(_("“%(name)s” is active again.", name=obj.name_zh), "success")
+    else:
+        flash(_("“%(name)s” has been deactivated. Its records are kept.", name=obj.name_zh), "success")
+    return redirect(back)
+
+
 @bp.route("/organizations/<int:organization_id>/active", methods=["POST"])
 @permission_required(Permission.MANAGE_DIRECTORY)
 def set_organization_active(organization_id: int):
     organization = db.get_or_404(Organization, organization_id)
-    active = request.form.get("active") == "1"
-    set_directory_active(organization, active, by=current_user)
-    db.session.commit()
-    if active:
-        flash(_("“%(name)s” is active again.", name=organization.name_zh), "success")
-    else:
-        flash(_("“%(name)s” has been deactivated. Its records are kept.", name=organization.name_zh), "success")
-    return redirect(url_for("directory.organizations", inactive=1))
+    return _toggle_active(organization, url_for("directory.organizations", inactive=1))
 
 
 @bp.route("/villages")
@@ -179,14 +189,7 @@ def edit_village(village_id: int):
 @permission_required(Permission.MANAGE_DIRECTORY)
 def set_village_active(village_id: int):
     village = db.get_or_404(Village, village_id)
-    active = request.form.get("active") == "1"
-    set_directory_active(village, active, by=current_user)
-    db.session.commit()
-    if active:
-        flash(_("“%(name)s” is active again.", name=village.name_zh), "success")
-    else:
-        flash(_("“%(name)s” has been deactivated. Its records are kept.", name=village.name_zh), "success")
-    return redirect(url_for("directory.villages", town=village.town_id, inactive=1))
+    return _toggle_active(village, url_for("directory.villages", town=village.town_id, inactive=1))
 
 
 @bp.route("/import", methods=["GET", "POST"])
