@@ -65,6 +65,8 @@ class Config:
     LOGIN_LOCK_FAILURES = 10
     LOGIN_LOCK_MINUTES = 15
     SEED_DEMO_ALLOWED = True
+    # How many reverse proxies stand in front (their X-Forwarded-For is trusted): the throttle needs real addresses.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
 
 class DevelopmentConfig(Config):

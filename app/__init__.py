@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import babel, csrf, db, login_manager, migrate
 from config import BASE_DIR, INSTANCE_DIR, Config, get_config
@@ -16,6 +17,9 @@ def create_app(config: str | Config | type | None = None) -> Flask:
     if config is None or isinstance(config, str):
         config = get_config(config)
     app.config.from_object(config)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -204,3 +204,19 @@ def test_login_form_without_csrf_token_is_refused(client, make):
     response = client.post("/login", data={"identifier": "nocsrf", "password": make.PASSWORD})
     assert response.status_code == 400
     assert "表单已过期" in response.get_data(as_text=True)
+
+
+def test_logout_deletes_the_remember_me_cookie_and_keeps_the_language(app, make):
+    make.user(username="leaver")
+    auth = Auth(app.test_client())
+    auth.login("leaver", remember=True)
+    auth.client.get("/?lang=en")
+    auth.logout()
+    assert auth.client.get_cookie("remember_token") is None
+    assert 'lang="en"' in auth.client.get("/").get_data(as_text=True)
+
+
+def test_missing_csrf_token_message_in_english(client):
+    response = client.post("/login?lang=en", data={"identifier": "x", "password": "y"})
+    assert response.status_code == 400
+    assert "The form had expired" in response.get_data(as_text=True)

@@ -60,8 +60,11 @@ def end_session(user: User) -> None:
             .where(UserSession.token_hash == hash_token(user.session_token), UserSession.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
-    logout_user()
+    language = session.get("lang")
     session.clear()
+    logout_user()  # after clear(): it leaves the flag that deletes the remember-me cookie
+    if language:
+        session["lang"] = language
 
 
 def revoke_sessions(user: User, *, except_token: str | None = None) -> int:
