@@ -59,7 +59,7 @@ class Config:
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # werkzeug hash method; tests lower the cost, everything else uses scrypt.
-    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
     # Failed-login throttle, per account and address: free tries, then a growing wait, then a lock.
     LOGIN_FREE_FAILURES = 3
     LOGIN_LOCK_FAILURES = 10
@@ -81,9 +81,9 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing-only-secret-key"
+    SECRET_KEY = "testing-only-secret-key"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = _normalise_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashing for tests only
     PUBLIC_BASE_URL = "http://shouhu.test"
     SERVER_NAME = None
 

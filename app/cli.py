@@ -12,7 +12,7 @@ from app.directory.models import Organization, Town, Village
 from app.directory.reference import load_demo_places, load_reference_data
 from app.extensions import db
 
-DEMO_PASSWORD = "shouhu-demo"
+DEMO_PASSWORD = "shouhu-demo"  # noqa: S105 - the documented demo password, never in production
 # username, role, name, organization code, town code, village names (Chinese), phone
 DEMO_ACCOUNTS = [
     ("admin", Role.ADMIN, "县民政局管理员", "mca", None, (), None),
@@ -33,8 +33,9 @@ def seed_demo_data() -> list[User]:
     for username, role, name, org_code, town_code, village_names, phone in DEMO_ACCOUNTS:
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
-            user = User(username=username, role=role, name=name, phone=phone,
-                        password_hash=hash_password(DEMO_PASSWORD))  # fmt: skip
+            user = User(
+                username=username, role=role, name=name, phone=phone, password_hash=hash_password(DEMO_PASSWORD)
+            )
             if org_code:
                 user.organization = db.session.scalar(select(Organization).where(Organization.code == org_code))
             if town_code:
@@ -42,8 +43,9 @@ def seed_demo_data() -> list[User]:
                 if role == Role.TOWN_SUPERVISOR:
                     user.town = town
                 user.villages = list(
-                    db.session.scalars(select(Village).where(Village.town_id == town.id,
-                                                             Village.name_zh.in_(village_names)))  # fmt: skip
+                    db.session.scalars(
+                        select(Village).where(Village.town_id == town.id, Village.name_zh.in_(village_names))
+                    )
                 )
             db.session.add(user)
         accounts.append(user)

@@ -68,8 +68,15 @@ def test_forbidden_post_changes_nothing(app, make):
 
 
 def staff_form(**overrides) -> dict:
-    data = {"name": "团县委联络员", "username": "yl-coordinator", "phone": "", "role": "coordinator",
-            "organization_id": "0", "town_id": "0", "password": "first-pass-2026"}  # fmt: skip
+    data = {
+        "name": "团县委联络员",
+        "username": "yl-coordinator",
+        "phone": "",
+        "role": "coordinator",
+        "organization_id": "0",
+        "town_id": "0",
+        "password": "first-pass-2026",
+    }
     data.update(overrides)
     return data
 
@@ -168,9 +175,14 @@ def test_editing_the_role_drops_links_the_new_role_does_not_use(app, make):
     town_id = make.town("fengzhou").id
     response = auth.post(
         f"/admin/accounts/{target.id}",
-        {"name": "新督导员", "username": "was-director", "role": "town_supervisor", "organization_id": "0",
-         "town_id": str(town_id)},
-    )  # fmt: skip
+        {
+            "name": "新督导员",
+            "username": "was-director",
+            "role": "town_supervisor",
+            "organization_id": "0",
+            "town_id": str(town_id),
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         user = db.session.get(User, target.id)

@@ -128,7 +128,8 @@ def test_change_password_with_wrong_current_password_changes_nothing(auth, clien
     make.user(username="feng")
     auth.login("feng")
     response = auth.post(
-        "/account/password", {"current_password": "wrong-one-1", "new_password": "new-secret-77", "confirm": "new-secret-77"}
+        "/account/password",
+        {"current_password": "wrong-one-1", "new_password": "new-secret-77", "confirm": "new-secret-77"},
     )
     assert response.status_code == 200
     assert "当前密码不正确" in response.get_data(as_text=True)
@@ -145,8 +146,12 @@ def test_deactivation_ends_every_session(app, auth, make):
     auth.post(f"/admin/accounts/{target.id}/active", {"active": "0"})
     assert victim.get("/account").status_code == 302
     with app.app_context():
-        assert db.session.scalars(select(UserSession).where(UserSession.user_id == target.id,
-                                                             UserSession.revoked_at.is_(None))).all() == []  # fmt: skip
+        assert (
+            db.session.scalars(
+                select(UserSession).where(UserSession.user_id == target.id, UserSession.revoked_at.is_(None))
+            ).all()
+            == []
+        )
 
 
 def test_repeated_failures_slow_down_then_lock(auth, make, app):

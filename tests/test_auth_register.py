@@ -55,9 +55,16 @@ def test_registration_then_goes_where_the_volunteer_was_headed(client):
     token = csrf_token(client, "/register")
     response = client.post(
         "/register?next=/account",
-        data={"name": "李", "phone": "13800138001", "password": "volunteer-2026", "confirm": "volunteer-2026",
-              "organization_id": "0", "consent": "y", "csrf_token": token},
-    )  # fmt: skip
+        data={
+            "name": "李",
+            "phone": "13800138001",
+            "password": "volunteer-2026",
+            "confirm": "volunteer-2026",
+            "organization_id": "0",
+            "consent": "y",
+            "csrf_token": token,
+        },
+    )
     assert response.headers["Location"] == "/account"
 
 

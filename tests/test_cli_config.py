@@ -11,8 +11,15 @@ from app.extensions import db
 from config import DevelopmentConfig, ProductionConfig, get_config
 from tests.conftest import Auth
 
-DEMO_USERNAMES = ["admin", "youth-league", "womens-federation", "social-work-shuangshipu", "supervisor-shuangshipu",
-                  "director-shuangshipu", "volunteer"]  # fmt: skip
+DEMO_USERNAMES = [
+    "admin",
+    "youth-league",
+    "womens-federation",
+    "social-work-shuangshipu",
+    "supervisor-shuangshipu",
+    "director-shuangshipu",
+    "volunteer",
+]
 
 
 def test_seed_demo_creates_one_account_per_role_and_is_idempotent(app, runner):
@@ -51,7 +58,9 @@ def test_seed_demo_is_refused_in_production(app, runner):
 
 
 def test_create_admin(app, runner):
-    result = runner.invoke(args=["create-admin", "--username", "chief", "--name", "局长", "--password", "county-pass-2026"])
+    result = runner.invoke(
+        args=["create-admin", "--username", "chief", "--name", "局长", "--password", "county-pass-2026"]
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "chief"))
@@ -99,7 +108,7 @@ def test_development_keeps_its_generated_secret_key(monkeypatch, tmp_path):
     monkeypatch.setattr(config_module, "INSTANCE_DIR", tmp_path)
     first = DevelopmentConfig().SECRET_KEY
     assert len(first) >= 32
-    assert DevelopmentConfig().SECRET_KEY == first
+    assert first == DevelopmentConfig().SECRET_KEY
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 

@@ -67,4 +67,4 @@ def test_timestamps_are_stored_in_utc_and_read_back_aware(make, app):
 
 def test_naive_timestamps_are_refused(make, app):
     with pytest.raises(Exception, match="naive datetime"):
-        make.user(last_login_at=datetime(2026, 7, 1, 8, 30))  # noqa: DTZ001
+        make.user(last_login_at=datetime(2026, 7, 1, 8, 30))

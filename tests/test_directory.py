@@ -27,10 +27,22 @@ def test_reference_data_has_the_plans_bodies_and_towns(app):
         assert len(codes) == 15
         assert {"mca", "youth-league", "womens-federation", "education", "police", "wcwc"} <= codes
         towns = db.session.scalars(select(Town).order_by(Town.sort_order)).all()
-        assert [t.name_zh for t in towns] == ["双石铺镇", "凤州镇", "黄牛铺镇", "红花铺镇", "唐藏镇", "平木镇", "坪坎镇",
-                                              "留凤关镇", "河口镇"]  # fmt: skip
-        for kind in (OrganizationKind.TOWN_GOVERNMENT, OrganizationKind.SOCIAL_WORK_STATION,
-                     OrganizationKind.PROTECTION_STATION):  # fmt: skip
+        assert [t.name_zh for t in towns] == [
+            "双石铺镇",
+            "凤州镇",
+            "黄牛铺镇",
+            "红花铺镇",
+            "唐藏镇",
+            "平木镇",
+            "坪坎镇",
+            "留凤关镇",
+            "河口镇",
+        ]
+        for kind in (
+            OrganizationKind.TOWN_GOVERNMENT,
+            OrganizationKind.SOCIAL_WORK_STATION,
+            OrganizationKind.PROTECTION_STATION,
+        ):
             per_town = db.session.scalars(select(Organization.town_id).where(Organization.kind == kind)).all()
             assert sorted(per_town) == sorted(t.id for t in towns)
         mca = db.session.scalar(select(Organization).where(Organization.code == "mca"))
@@ -56,20 +68,30 @@ def test_directory_lists_organizations_in_both_languages(app, make):
 def test_admin_adds_edits_and_deactivates_a_school(app, make):
     auth = admin_auth(app, make)
     town = make.town("hekou")
-    data = {"name_zh": "河口镇第二小学", "name_en": "Hekou No. 2 Primary", "short_name_zh": "", "code": "school-hekou-2",
-            "kind": "school", "town_id": str(town.id)}  # fmt: skip
+    data = {
+        "name_zh": "河口镇第二小学",
+        "name_en": "Hekou No. 2 Primary",
+        "short_name_zh": "",
+        "code": "school-hekou-2",
+        "kind": "school",
+        "town_id": str(town.id),
+    }
     assert auth.post("/directory/organizations/new", data).status_code == 302
     with app.app_context():
         school = db.session.scalar(select(Organization).where(Organization.code == "school-hekou-2"))
         assert school.kind == OrganizationKind.SCHOOL and school.town_id == town.id
-    assert auth.post(f"/directory/organizations/{school.id}/edit", {**data, "name_en": "Hekou Second"}).status_code == 302
+    assert (
+        auth.post(f"/directory/organizations/{school.id}/edit", {**data, "name_en": "Hekou Second"}).status_code == 302
+    )
     assert auth.post(f"/directory/organizations/{school.id}/active", {"active": "0"}).status_code == 302
     with app.app_context():
         school = db.session.get(Organization, school.id)  # still there: deactivated, never deleted
         assert school.name_en == "Hekou Second" and not school.is_active
     listing = auth.client.get("/directory/organizations?kind=school").get_data(as_text=True)
     assert "<strong>河口镇第二小学</strong>" not in listing
-    assert "<strong>河口镇第二小学</strong>" in auth.client.get("/directory/organizations?kind=school&inactive=1").get_data(as_text=True)
+    assert "<strong>河口镇第二小学</strong>" in auth.client.get(
+        "/directory/organizations?kind=school&inactive=1"
+    ).get_data(as_text=True)
 
 
 def test_organization_code_must_be_unique_and_well_formed(app, make):
@@ -102,7 +124,7 @@ def upload(auth: Auth, what: str, content: bytes, lang: str = "en"):
         f"/directory/import?lang={lang}",
         data={"what": what, "file": (io.BytesIO(content), "list.csv"), "csrf_token": csrf_token(auth.client)},
         content_type="multipart/form-data",
-    )  # fmt: skip
+    )
 
 
 def test_csv_import_of_villages_in_utf8(app, make):

@@ -87,10 +87,26 @@ def test_catalogue_holds_every_marked_string_in_the_code(tmp_path):
     """Extract afresh: a string marked in code or templates but absent from the catalogue fails here."""
     pot = tmp_path / "fresh.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_",
-         "--no-location", "-o", str(pot), "app"],
-        cwd=ROOT, check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "N_",
+            "--no-location",
+            "-o",
+            str(pot),
+            "app",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     fresh = {m.id for m in load(pot) if m.id}
     translated = {m.id for m in load(CATALOGUE) if m.id and m.string}
     assert sorted(fresh - translated) == []

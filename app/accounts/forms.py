@@ -11,6 +11,7 @@ from app.auth.models import Role
 from app.forms import CheckboxListField, phone_field
 from app.labels import ROLE_LABELS
 
+
 class StaffAccountForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter a name.")), Length(max=60)])
     username = StringField(

@@ -13,8 +13,14 @@ from sqlalchemy.orm import contains_eager, selectinload
 from app.accounts.forms import NewStaffAccountForm, ResetPasswordForm, StaffAccountForm
 from app.audit.models import AuditEntry
 from app.auth.models import Role, User
-from app.auth.services import AccountError, StaffData, create_staff_account, reset_password, set_active
-from app.auth.services import update_staff_account
+from app.auth.services import (
+    AccountError,
+    StaffData,
+    create_staff_account,
+    reset_password,
+    set_active,
+    update_staff_account,
+)
 from app.directory.models import Organization, Town, Village
 from app.directory.routes import town_choices
 from app.extensions import db
@@ -26,10 +32,16 @@ bp = Blueprint("accounts", __name__, url_prefix="/admin/accounts")
 
 # Which form field shows each service error.
 ERROR_FIELDS = {
-    "bad_phone": "phone", "phone_taken": "phone", "username_taken": "username", "login_required": "username",
-    "organization_required": "organization_id", "town_required": "town_id", "villages_required": "village_ids",
-    "weak_password": "password", "own_role": "role",
-}  # fmt: skip
+    "bad_phone": "phone",
+    "phone_taken": "phone",
+    "username_taken": "username",
+    "login_required": "username",
+    "organization_required": "organization_id",
+    "town_required": "town_id",
+    "villages_required": "village_ids",
+    "weak_password": "password",
+    "own_role": "role",
+}
 
 
 @bp.route("/")
@@ -139,10 +151,14 @@ def edit(user_id: int):
             return redirect(url_for("accounts.edit", user_id=user.id))
     logins = db.session.scalars(
         select(AuditEntry)
-        .where(AuditEntry.object_type == "users", AuditEntry.object_id == user.id,
-               AuditEntry.action.in_(["auth.login", "auth.login_failed"]))
-        .order_by(AuditEntry.created_at.desc()).limit(10)
-    ).all()  # fmt: skip
+        .where(
+            AuditEntry.object_type == "users",
+            AuditEntry.object_id == user.id,
+            AuditEntry.action.in_(["auth.login", "auth.login_failed"]),
+        )
+        .order_by(AuditEntry.created_at.desc())
+        .limit(10)
+    ).all()
     return render_template(
         "accounts/form.html", form=form, user=user, reset_form=ResetPasswordForm(prefix="reset"), logins=logins
     )
@@ -161,8 +177,9 @@ def reset(user_id: int):
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(_("The password of %(name)s has been reset; all their sessions have ended.", name=user.name),
-                  "success")  # fmt: skip
+            flash(
+                _("The password of %(name)s has been reset; all their sessions have ended.", name=user.name), "success"
+            )
     else:
         for message in form.password.errors:
             flash(message, "error")

@@ -69,5 +69,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Please enter your name.")), Length(max=60)])
+    name = StringField(
+        _l("Your name"), validators=[DataRequired(message=_l("Please enter your name.")), Length(max=60)]
+    )
     locale = SelectField(_l("Language"), choices=[("zh_Hans_CN", "中文"), ("en", "English")])

@@ -21,9 +21,23 @@ from app.extensions import db
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 COMMON_PASSWORDS = {
-    "12345678", "123456789", "1234567890", "password", "password1", "qwerty123", "11111111", "88888888",
-    "abc12345", "a1234567", "shouhu123", "iloveyou1", "woaini1314", "qq123456", "aa123456", "admin123",
-}  # fmt: skip
+    "12345678",
+    "123456789",
+    "1234567890",
+    "password",
+    "password1",
+    "qwerty123",
+    "11111111",
+    "88888888",
+    "abc12345",
+    "a1234567",
+    "shouhu123",
+    "iloveyou1",
+    "woaini1314",
+    "qq123456",
+    "aa123456",
+    "admin123",
+}
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -138,8 +152,9 @@ def authenticate(identifier: str, password: str, address: str, now: datetime | N
         check_password_hash(_DUMMY_HASH, password)
     if user is None or not check_password_hash(user.password_hash, password):
         throttle = _register_failure(key, address, now)
-        record("auth.login_failed", user, actor=user, identifier=key, reason="bad_credentials",
-               failures=throttle.failures)  # fmt: skip
+        record(
+            "auth.login_failed", user, actor=user, identifier=key, reason="bad_credentials", failures=throttle.failures
+        )
         return LoginResult(None, "bad_credentials")
     if not user.is_active:
         record("auth.login_failed", user, actor=user, identifier=key, reason="inactive")

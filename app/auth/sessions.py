@@ -13,8 +13,8 @@ from flask import current_app, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import select, update
 
-from app.auth.models import User, UserSession, hash_token
 from app.audit.services import client_address
+from app.auth.models import User, UserSession, hash_token
 from app.db_types import utcnow
 from app.extensions import db
 

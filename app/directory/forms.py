@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length
 
 from app.labels import ORGANIZATION_KIND_LABELS, VILLAGE_KIND_LABELS
 
+
 class OrganizationForm(FlaskForm):
     name_zh = StringField(
         _l("Name (Chinese)"), validators=[DataRequired(message=_l("Please enter the Chinese name.")), Length(max=120)]

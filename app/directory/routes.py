@@ -23,7 +23,7 @@ bp = Blueprint("directory", __name__, url_prefix="/directory")
 def town_choices(blank_label: str | None = None) -> list[tuple[int, str]]:
     towns = db.session.scalars(select(Town).order_by(Town.sort_order))
     choices = [(t.id, localized_name(t)) for t in towns]
-    return [(0, blank_label)] + choices if blank_label else choices
+    return [(0, blank_label), *choices] if blank_label else choices
 
 
 def _show_inactive() -> bool:
@@ -47,8 +47,9 @@ def organizations():
         query = query.where(Organization.town_id == town_id)
     if q:
         like = f"%{q}%"
-        query = query.where(or_(Organization.name_zh.ilike(like), Organization.name_en.ilike(like),
-                                Organization.code.ilike(like)))  # fmt: skip
+        query = query.where(
+            or_(Organization.name_zh.ilike(like), Organization.name_en.ilike(like), Organization.code.ilike(like))
+        )
     if not _show_inactive():
         query = query.where(Organization.is_active)
     page = db.paginate(query, per_page=50, error_out=False)
@@ -130,8 +131,9 @@ def villages():
     if not _show_inactive():
         query = query.where(Village.is_active)
     counts = dict(
-        db.session.execute(select(Village.town_id, func.count(Village.id)).where(Village.is_active)
-                           .group_by(Village.town_id)).all()  # fmt: skip
+        db.session.execute(
+            select(Village.town_id, func.count(Village.id)).where(Village.is_active).group_by(Village.town_id)
+        ).all()
     )
     towns = db.session.scalars(select(Town).order_by(Town.sort_order)).all()
     return render_template(
@@ -206,6 +208,8 @@ def import_csv():
             flash(_("Nothing was imported: please correct the rows listed below and upload the file again."), "error")
         else:
             db.session.commit()
-            flash(_("Imported: %(created)d added, %(updated)d updated.", created=result.created,
-                    updated=result.updated), "success")  # fmt: skip
+            flash(
+                _("Imported: %(created)d added, %(updated)d updated.", created=result.created, updated=result.updated),
+                "success",
+            )
     return render_template("directory/import.html", form=form, result=result), 422 if result and result.errors else 200

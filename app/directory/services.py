@@ -77,14 +77,29 @@ def set_active(obj: Organization | Village, active: bool, *, by: User) -> None:
 # --- CSV import --------------------------------------------------------------------------------------------------
 
 HEADER_ALIASES = {
-    "town": "town", "镇": "town", "乡镇": "town", "所属镇": "town",
-    "name_zh": "name_zh", "name": "name_zh", "名称": "name_zh", "中文名称": "name_zh",
-    "name_en": "name_en", "英文名称": "name_en", "english": "name_en",
-    "kind": "kind", "类型": "kind",
-    "code": "code", "代码": "code",
-}  # fmt: skip
-VILLAGE_KINDS = {"village": VillageKind.VILLAGE, "村": VillageKind.VILLAGE, "community": VillageKind.COMMUNITY,
-                 "社区": VillageKind.COMMUNITY, "": None}  # fmt: skip
+    "town": "town",
+    "镇": "town",
+    "乡镇": "town",
+    "所属镇": "town",
+    "name_zh": "name_zh",
+    "name": "name_zh",
+    "名称": "name_zh",
+    "中文名称": "name_zh",
+    "name_en": "name_en",
+    "英文名称": "name_en",
+    "english": "name_en",
+    "kind": "kind",
+    "类型": "kind",
+    "code": "code",
+    "代码": "code",
+}
+VILLAGE_KINDS = {
+    "village": VillageKind.VILLAGE,
+    "村": VillageKind.VILLAGE,
+    "community": VillageKind.COMMUNITY,
+    "社区": VillageKind.COMMUNITY,
+    "": None,
+}
 
 
 @dataclass

@@ -13,7 +13,10 @@ bp = Blueprint("errors", __name__)
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
-    403: (_l("Not allowed"), _l("Your account may not open this page. If you think it should, ask your administrator.")),
+    403: (
+        _l("Not allowed"),
+        _l("Your account may not open this page. If you think it should, ask your administrator."),
+    ),
     404: (_l("Page not found"), _l("There is no page at this address. It may have moved or been removed.")),
     405: (_l("Not allowed"), _l("This page cannot be used this way.")),
     413: (_l("File too large"), _l("The file you sent is too large.")),

@@ -24,8 +24,16 @@ from tests.conftest import make_test_config, mark_database_used
 CHROMIUM = os.environ.get("SHOUHU_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(os.environ.get("SHOUHU_TEST_OUTPUT", Path(__file__).resolve().parents[2] / "test-output"))
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def _browser_required() -> bool:
