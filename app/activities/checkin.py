@@ -43,7 +43,9 @@ def read_token(token: str, shift_id: int | None = None, *, now: datetime | None 
     try:
         payload = _serializer().loads(token, max_age=TOKEN_MINUTES * 60)
     except SignatureExpired:
-        raise ActivityError("token_expired", _("This check-in code has expired. Please scan the code on the screen again.")) from None
+        raise ActivityError(
+            "token_expired", _("This check-in code has expired. Please scan the code on the screen again.")
+        ) from None
     except BadSignature:
         raise ActivityError("token_invalid", _("This check-in code is not valid.")) from None
     if not isinstance(payload, dict) or payload.get("v") != TOKEN_VERSION:
@@ -56,7 +58,9 @@ def read_token(token: str, shift_id: int | None = None, *, now: datetime | None 
     opens, closes = check_in_window(shift)
     now = now or utcnow()
     if not opens <= now <= closes:
-        raise ActivityError("outside_window", _("Check-in is open from one hour before the shift starts until it ends."))
+        raise ActivityError(
+            "outside_window", _("Check-in is open from one hour before the shift starts until it ends.")
+        )
     return shift
 
 
@@ -66,7 +70,9 @@ def check_in(shift: Shift, user: User, *, by: User, now: datetime | None = None)
     now = now or utcnow()
     signup = db.session.scalar(select(Signup).where(Signup.shift_id == shift.id, Signup.user_id == user.id))
     if signup is None or signup.status != SignupStatus.CONFIRMED:
-        if signup is not None and signup.status == SignupStatus.WAITLISTED or confirmed_count(shift.id) >= shift.capacity:
+        if (signup is not None and signup.status == SignupStatus.WAITLISTED) or confirmed_count(
+            shift.id
+        ) >= shift.capacity:
             raise ActivityError("no_room", _("This shift is full; please ask the coordinator."))
         signup = sign_up(shift.id, user, now=now, allow_started=True)
         if signup.status != SignupStatus.CONFIRMED:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from app.activities.models import Activity, ActivityStatus, Shift
 from app.db_types import utcnow
+from app.timeutils import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 UID_DOMAIN = "shouhu.fengxian"
 
 
@@ -19,7 +18,9 @@ def shift_uid(shift: Shift) -> str:
     return f"shift-{shift.id}@{UID_DOMAIN}"
 
 
-def build_calendar(shifts: Iterable[Shift], *, name: str, url_for_activity, cancelled_ids: set[int] = frozenset()) -> bytes:
+def build_calendar(
+    shifts: Iterable[Shift], *, name: str, url_for_activity, cancelled_ids: set[int] = frozenset()
+) -> bytes:
     """An iCalendar file holding ``shifts``; ``url_for_activity(activity)`` gives each event's absolute URL.
 
     Shifts of a cancelled activity (or in ``cancelled_ids``, e.g. a cancelled sign-up) carry STATUS:CANCELLED.
@@ -43,8 +44,12 @@ def build_calendar(shifts: Iterable[Shift], *, name: str, url_for_activity, canc
         event.add("summary", summary)
         if activity.description:
             event.add("description", activity.description)
-        location = " ".join(part for part in (activity.town.name_zh if activity.town else "",
-                                              activity.village.name_zh if activity.village else "", activity.venue) if part)  # fmt: skip
+        places = (
+            activity.town and activity.town.name_zh,
+            activity.village and activity.village.name_zh,
+            activity.venue,
+        )
+        location = " ".join(part for part in places if part)
         if location:
             event.add("location", location)
         organizer = vCalAddress(f"urn:shouhu:organization:{activity.organization.code}")

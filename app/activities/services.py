@@ -113,10 +113,14 @@ def create_activity(data: ActivityData, *, by: User, repeat_weeks: int = 1) -> l
         activity = Activity(status=ActivityStatus.DRAFT, created_by_id=by.id, series_code=series_code)
         _apply(activity, data)
         activity.shifts = [
-            Shift(starts_at=s.starts_at + shift_offset, ends_at=s.ends_at + shift_offset, capacity=s.capacity,
-                  role=s.role.strip())
+            Shift(
+                starts_at=s.starts_at + shift_offset,
+                ends_at=s.ends_at + shift_offset,
+                capacity=s.capacity,
+                role=s.role.strip(),
+            )
             for s in data.shifts
-        ]  # fmt: skip
+        ]
         _span(activity)
         db.session.add(activity)
         created.append(activity)
@@ -139,31 +143,57 @@ def update_activity(activity: Activity, data: ActivityData, *, by: User) -> None
     if activity.status in (ActivityStatus.CANCELLED, ActivityStatus.COMPLETED):
         raise ActivityError("closed", _("A cancelled or completed activity can no longer be edited."))
     _check_shifts(data.shifts)
-    before = (activity.venue, activity.town_id, activity.village_id, [(s.id, s.starts_at, s.ends_at) for s in activity.shifts])
+    before = (
+        activity.venue,
+        activity.town_id,
+        activity.village_id,
+        [(s.id, s.starts_at, s.ends_at) for s in activity.shifts],
+    )
     existing = {s.id: s for s in activity.shifts}
     kept_ids = {s.id for s in data.shifts if s.id}
-    for shift_id, shift in existing.items():
+    for shift_id in existing:
         if shift_id not in kept_ids and db.session.scalar(
             select(func.count(Signup.id)).where(Signup.shift_id == shift_id, Signup.status != SignupStatus.CANCELLED)
         ):
-            raise ActivityError("shift_has_signups", _("A shift that volunteers signed up for cannot be removed; cancel the activity instead."))
+            raise ActivityError(
+                "shift_has_signups",
+                _("A shift that volunteers signed up for cannot be removed; cancel the activity instead."),
+            )
     for item in data.shifts:
         if item.id in existing:
             taken = confirmed_count(item.id)
             if item.capacity < taken:
-                raise ActivityError("capacity_below_confirmed", _("A shift cannot have fewer places (%(capacity)d) than volunteers already confirmed (%(taken)d).", capacity=item.capacity, taken=taken))
+                raise ActivityError(
+                    "capacity_below_confirmed",
+                    _(
+                        "A shift cannot have fewer places (%(capacity)d) than volunteers already confirmed "
+                        "(%(taken)d).",
+                        capacity=item.capacity,
+                        taken=taken,
+                    ),
+                )
     _apply(activity, data)
     shifts = []
     for item in data.shifts:
         shift = existing.get(item.id) or Shift()
-        shift.starts_at, shift.ends_at, shift.capacity, shift.role = item.starts_at, item.ends_at, item.capacity, item.role.strip()
+        shift.starts_at, shift.ends_at, shift.capacity, shift.role = (
+            item.starts_at,
+            item.ends_at,
+            item.capacity,
+            item.role.strip(),
+        )
         shifts.append(shift)
     activity.shifts = shifts
     _span(activity)
     db.session.flush()
     for shift in shifts:
         promote_waitlist(shift)
-    after = (activity.venue, activity.town_id, activity.village_id, [(s.id, s.starts_at, s.ends_at) for s in activity.shifts])
+    after = (
+        activity.venue,
+        activity.town_id,
+        activity.village_id,
+        [(s.id, s.starts_at, s.ends_at) for s in activity.shifts],
+    )
     activity.sequence += 1
     if before != after:
         _flag_signups(activity)
@@ -209,14 +239,25 @@ def complete_activity(activity: Activity, *, by: User) -> None:
 def duplicate_activity(activity: Activity, *, shift_by: timedelta, by: User) -> Activity:
     """A draft copy (e.g. of last year's summer camp) with every shift moved by ``shift_by``."""
     copy = Activity(
-        status=ActivityStatus.DRAFT, created_by_id=by.id, title=activity.title, description=activity.description,
-        kind=activity.kind, organization_id=activity.organization_id, plan_tasks=list(activity.plan_tasks),
-        safety_topics=list(activity.safety_topics), audience=activity.audience, town_id=activity.town_id,
-        village_id=activity.village_id, venue=activity.venue, expected_children=activity.expected_children,
-    )  # fmt: skip
+        status=ActivityStatus.DRAFT,
+        created_by_id=by.id,
+        title=activity.title,
+        description=activity.description,
+        kind=activity.kind,
+        organization_id=activity.organization_id,
+        plan_tasks=list(activity.plan_tasks),
+        safety_topics=list(activity.safety_topics),
+        audience=activity.audience,
+        town_id=activity.town_id,
+        village_id=activity.village_id,
+        venue=activity.venue,
+        expected_children=activity.expected_children,
+    )
     copy.coorganizers = list(activity.coorganizers)
-    copy.shifts = [Shift(starts_at=s.starts_at + shift_by, ends_at=s.ends_at + shift_by, capacity=s.capacity,
-                         role=s.role) for s in activity.shifts]  # fmt: skip
+    copy.shifts = [
+        Shift(starts_at=s.starts_at + shift_by, ends_at=s.ends_at + shift_by, capacity=s.capacity, role=s.role)
+        for s in activity.shifts
+    ]
     _span(copy)
     db.session.add(copy)
     db.session.flush()
@@ -233,12 +274,13 @@ def begin_write() -> None:
     On SQLite the open (read) transaction is ended and a new one begun with BEGIN IMMEDIATE, so that concurrent
     sign-ups queue on the write lock (busy_timeout) instead of reading stale counts. PostgreSQL uses row locks.
     """
-    if db.session.get_bind().dialect.name != "sqlite":
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
         return
-    if db.session.in_transaction() and not db.session.in_nested_transaction():
-        db.session.commit()
-    if not db.session.in_transaction():
-        db.session.connection(execution_options={"sqlite_immediate": True})
+    if session.in_transaction() and not session.in_nested_transaction():
+        session.commit()  # nothing may be pending here: the caller's work is committed with it
+    if not session.in_transaction():
+        session.connection(execution_options={"sqlite_immediate": True})
 
 
 def _lock_shift(shift_id: int) -> Shift:
@@ -276,11 +318,18 @@ def _check_can_join(shift: Shift, user: User, now: datetime) -> Signup | None:
     clash = db.session.scalar(
         select(Shift)
         .join(Signup, Signup.shift_id == Shift.id)
-        .where(Signup.user_id == user.id, Signup.status != SignupStatus.CANCELLED, Shift.id != shift.id,
-               Shift.starts_at < shift.ends_at, Shift.ends_at > shift.starts_at)
-    )  # fmt: skip
+        .where(
+            Signup.user_id == user.id,
+            Signup.status != SignupStatus.CANCELLED,
+            Shift.id != shift.id,
+            Shift.starts_at < shift.ends_at,
+            Shift.ends_at > shift.starts_at,
+        )
+    )
     if clash is not None:
-        raise ActivityError("overlap", _("You are already signed up for “%(title)s” at the same time.", title=clash.activity.title))
+        raise ActivityError(
+            "overlap", _("You are already signed up for “%(title)s” at the same time.", title=clash.activity.title)
+        )
     return existing
 
 
