@@ -41,13 +41,19 @@ def concurrent_app(request, tmp_path_factory):
 def _set_up(app) -> tuple[int, list[int]]:
     with app.test_request_context():
         admin = User(role=Role.ADMIN, name="admin", username="admin", password_hash="x")
-        users = [User(role=Role.VOLUNTEER, name=f"v{i}", phone=f"139{i:08d}", password_hash="x") for i in range(VOLUNTEERS)]
+        users = [
+            User(role=Role.VOLUNTEER, name=f"v{i}", phone=f"139{i:08d}", password_hash="x") for i in range(VOLUNTEERS)
+        ]
         db.session.add_all([admin, *users])
         db.session.flush()
         day = to_local(utcnow()).date() + timedelta(days=3)
         org = db.session.scalar(select(Organization).where(Organization.code == "youth-league"))
-        data = ActivityData(title="并发测试", kind=ActivityKind.HOLIDAY_CARE, organization=org,
-                            shifts=[ShiftData(local_to_utc(day, time(9)), local_to_utc(day, time(12)), CAPACITY)])
+        data = ActivityData(
+            title="并发测试",
+            kind=ActivityKind.HOLIDAY_CARE,
+            organization=org,
+            shifts=[ShiftData(local_to_utc(day, time(9)), local_to_utc(day, time(12)), CAPACITY)],
+        )
         (activity,) = create_activity(data, by=admin)
         publish_activity(activity, by=admin)
         db.session.commit()
@@ -67,7 +73,7 @@ def test_concurrent_sign_ups_never_exceed_capacity(concurrent_app):
                 barrier.wait()
                 sign_up(shift_id, user)
                 db.session.commit()
-        except BaseException as error:  # noqa: BLE001 - collected and asserted below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=volunteer, args=(uid,)) for uid in user_ids]
@@ -77,7 +83,9 @@ def test_concurrent_sign_ups_never_exceed_capacity(concurrent_app):
         thread.join(timeout=60)
     assert errors == []
     with app.app_context():
-        signups = db.session.scalars(select(Signup).where(Signup.shift_id == shift_id).order_by(Signup.queued_at, Signup.id)).all()
+        signups = db.session.scalars(
+            select(Signup).where(Signup.shift_id == shift_id).order_by(Signup.queued_at, Signup.id)
+        ).all()
     assert len(signups) == VOLUNTEERS
     confirmed = [s for s in signups if s.status == SignupStatus.CONFIRMED]
     waitlisted = [s for s in signups if s.status == SignupStatus.WAITLISTED]

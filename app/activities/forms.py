@@ -27,7 +27,7 @@ SHIFT_ROWS = 4
 class ShiftForm(Form):
     """One shift row; a row left blank is ignored."""
 
-    id = HiddenField()
+    shift_id = HiddenField()
     day = DateField(_l("Date"), validators=[Optional()])
     start = TimeField(_l("From"), validators=[Optional()])
     end = TimeField(_l("To"), validators=[Optional()])

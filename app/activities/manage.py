@@ -127,7 +127,7 @@ def _activity_data(form: ActivityForm) -> ActivityData:
                 ends_at=local_to_utc(row.day.data, row.end.data),
                 capacity=row.capacity.data,
                 role=row.role.data or "",
-                id=int(row.id.data) if row.id.data else None,
+                id=int(row.shift_id.data) if row.shift_id.data else None,
             )
         )
     organization = db.session.get(Organization, form.organization_id.data)
@@ -171,7 +171,7 @@ def _load_form(form: ActivityForm, activity: Activity) -> None:
         start, end = to_local(shift.starts_at), to_local(shift.ends_at)
         form.shifts.append_entry(
             {
-                "id": str(shift.id),
+                "shift_id": str(shift.id),
                 "day": start.date(),
                 "start": start.time(),
                 "end": end.time(),
