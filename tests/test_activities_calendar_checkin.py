@@ -24,7 +24,7 @@ def logged_in(app, make, role=Role.VOLUNTEER, **extra) -> tuple[Auth, User]:
 
 
 def events(body: bytes) -> list:
-    return [c for c in Calendar.from_ical(body).walk("VEVENT")]
+    return list(Calendar.from_ical(body).walk("VEVENT"))
 
 
 def test_activity_calendar_has_one_event_per_shift_in_shanghai_time(client, make):

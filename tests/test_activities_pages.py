@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from openpyxl import load_workbook
@@ -57,7 +58,7 @@ def test_draft_activity_page_is_not_public(client, make):
 
 def test_logged_in_volunteer_signs_up_with_one_tap(app, make):
     activity = make.activity(shifts=[(9, 12, 3)])
-    auth, user = logged_in(app, make)
+    auth, _ = logged_in(app, make)
     response = auth.post(f"/a/{activity.code}/signup", {"shift_id": activity.shifts[0].id})
     assert response.status_code == 302 and response.headers["Location"] == "/me/activities"
     page = auth.client.get("/me/activities?lang=en").get_data(as_text=True)
@@ -197,7 +198,7 @@ def test_series_creates_one_activity_per_week(app, make):
     with app.app_context():
         starts = sorted(db.session.scalars(select(Activity.starts_at).where(Activity.title == "暑期阅读营")))
     assert len(starts) == 4
-    assert all(b - a == timedelta(weeks=1) for a, b in zip(starts, starts[1:], strict=False))
+    assert all(b - a == timedelta(weeks=1) for a, b in pairwise(starts))
 
 
 @pytest.mark.parametrize(
@@ -355,3 +356,47 @@ def test_duplicate_makes_a_draft_on_the_new_date(app, make):
         ).all()
         assert len(copies) == 1 and copies[0].status == ActivityStatus.DRAFT
         assert copies[0].starts_at - activity.starts_at > timedelta(days=40)
+
+
+def test_volunteer_deletes_account_and_past_service_stays_anonymised(app, make):
+    from app.db_types import utcnow
+
+    past = make.activity(shifts=[(9, 12, 3)])
+    upcoming = make.activity(shifts=[(9, 12, 1)], days_ahead=20)
+    auth, user = logged_in(app, make, name="将离开", phone="13611112222", username="leaving")
+    auth.post(f"/a/{past.code}/signup", {"shift_id": past.shifts[0].id})
+    auth.post(f"/a/{upcoming.code}/signup", {"shift_id": upcoming.shifts[0].id})
+    waiting, waiter = logged_in(app, make)
+    waiting.post(f"/a/{upcoming.code}/signup", {"shift_id": upcoming.shifts[0].id})
+    with app.app_context():  # the first activity is moved into the past, and was served
+        signup = db.session.scalar(
+            select(Signup).where(Signup.user_id == user.id, Signup.shift_id == past.shifts[0].id)
+        )
+        signup.shift.starts_at -= timedelta(days=30)
+        signup.shift.ends_at -= timedelta(days=30)
+        signup.checked_in_at = signup.shift.starts_at
+        db.session.commit()
+    assert auth.post("/me/delete").status_code == 302
+    with app.app_context():
+        row = db.session.get(User, user.id)
+        assert row.phone is None and row.username is None and row.name != "将离开" and not row.is_active
+        kept = db.session.scalar(select(Signup).where(Signup.user_id == user.id, Signup.shift_id == past.shifts[0].id))
+        assert kept.status == SignupStatus.CONFIRMED  # still counts
+        moved_up = db.session.scalar(select(Signup).where(Signup.user_id == waiter.id))
+        assert moved_up.status == SignupStatus.CONFIRMED
+        assert utcnow() > row.anonymised_at
+    assert auth.client.get("/me/activities").status_code == 302
+    assert Auth(app.test_client()).login("13611112222").status_code == 401
+
+
+def test_certificate_lists_served_hours(app, make):
+    activity = make.activity(shifts=[(9, 12, 3)])
+    auth, user = logged_in(app, make, name="证明人")
+    auth.post(f"/a/{activity.code}/signup", {"shift_id": activity.shifts[0].id})
+    with app.app_context():
+        signup = db.session.scalar(select(Signup).where(Signup.user_id == user.id))
+        signup.checked_in_at = signup.shift.starts_at
+        signup.checked_out_at = signup.shift.starts_at + timedelta(hours=2)
+        db.session.commit()
+    page = auth.client.get("/me/certificate?lang=en").get_data(as_text=True)
+    assert "证明人" in page and activity.title in page and "Total service hours: 2.0" in page

@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 from wtforms import RadioField
 
@@ -18,9 +18,9 @@ from app.activities.qr import qr_png, qr_svg
 from app.activities.queries import signups_of, taken_places, total_minutes, upcoming_activities, waitlist_lengths
 from app.activities.services import ActivityError, cancel_signup, sign_up, waitlist_position
 from app.auth.forms import RegistrationForm
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.auth.routes import _organization_choices
-from app.auth.services import AccountError, register_volunteer
+from app.auth.services import AccountError, anonymise_account, register_volunteer
 from app.auth.sessions import start_session
 from app.db_types import utcnow
 from app.directory.models import Organization, Town
@@ -232,6 +232,41 @@ def mark_seen():
         signup.changed_at = None
     db.session.commit()
     return redirect(url_for("activities.mine"))
+
+
+@bp.route("/me/certificate")
+@permission_required(Permission.VOLUNTEER)
+def certificate():
+    """志愿服务记录证明: who served, which activities, when, how long, for which organization. Printable."""
+    served = [s for s in signups_of(current_user.id) if s.status == SignupStatus.CONFIRMED and service_minutes(s)]
+    minutes = total_minutes(served)
+    return render_template(
+        "activities/certificate.html",
+        served=served,
+        minutes=service_minutes,
+        total_hours=minutes / 60,
+        stars=star_level(minutes / 60),
+        issued_at=utcnow(),
+    )
+
+
+@bp.route("/me/delete", methods=["GET", "POST"])
+@permission_required(Permission.VOLUNTEER)
+def delete_account():
+    """A volunteer deletes their account: upcoming sign-ups are cancelled, the rest stays in the counts anonymised."""
+    if current_user.role != Role.VOLUNTEER:
+        abort(403)
+    if request.method == "POST":
+        user = current_user._get_current_object()
+        for signup in signups_of(user.id):
+            if signup.status != SignupStatus.CANCELLED and signup.shift.starts_at > utcnow():
+                cancel_signup(signup, by=user)
+        anonymise_account(user, by=user)
+        db.session.commit()
+        logout_user()
+        flash(_("Your account has been deleted. Thank you for your service."), "info")
+        return redirect(url_for("main.index"))
+    return render_template("activities/delete_account.html")
 
 
 @bp.route("/me/calendar/reset", methods=["POST"])
