@@ -137,7 +137,7 @@ def decode_qr(png_bytes: bytes) -> str:
     import png
     import zxingcpp
 
-    width, height, rows, info = png.Reader(bytes=png_bytes).asRGBA8()
+    width, height, rows, _info = png.Reader(bytes=png_bytes).asRGBA8()
     grey = bytearray()
     for row in rows:
         grey.extend((row[i] * 299 + row[i + 1] * 587 + row[i + 2] * 114) // 1000 for i in range(0, len(row), 4))
