@@ -77,7 +77,10 @@ def test_full_shift_shows_waitlist_position_on_my_page(app, make):
 def test_new_volunteer_registers_and_signs_up_in_one_screen(app, make, client):
     activity = make.activity(shifts=[(9, 12, 3), (14, 17, 3)])
     page = client.get(f"/a/{activity.code}").get_data(as_text=True)
-    assert 'name="join-shift_id"' in page
+    join_url = f"/a/{activity.code}/join?shift={activity.shifts[1].id}"
+    assert f'href="{join_url}"' in page.replace("&amp;", "&")
+    form = client.get(join_url).get_data(as_text=True)
+    assert f'name="join-shift_id" value="{activity.shifts[1].id}" checked' in form
     response = client.post(
         f"/a/{activity.code}/join",
         data={
@@ -88,7 +91,7 @@ def test_new_volunteer_registers_and_signs_up_in_one_screen(app, make, client):
             "join-confirm": "newbie-2026",
             "join-organization_id": "0",
             "join-consent": "y",
-            "join-csrf_token": csrf_token(client, f"/a/{activity.code}"),
+            "join-csrf_token": csrf_token(client, f"/a/{activity.code}/join"),
         },
     )
     assert response.status_code == 302
@@ -108,7 +111,7 @@ def test_one_screen_sign_up_with_bad_input_creates_nothing(app, make, client):
             "join-password": "a",
             "join-confirm": "a",
             "join-organization_id": "0",
-            "join-csrf_token": csrf_token(client, f"/a/{activity.code}"),
+            "join-csrf_token": csrf_token(client, f"/a/{activity.code}/join"),
         },
     )
     assert response.status_code == 422
@@ -397,3 +400,17 @@ def test_certificate_lists_served_hours(app, make):
         db.session.commit()
     page = auth.client.get("/me/certificate?lang=en").get_data(as_text=True)
     assert "证明人" in page and activity.title in page and "Total service hours: 2.0" in page
+
+
+def test_coordinator_sees_the_organizations_service_hours(app, make):
+    activity = make.activity("youth-league", shifts=[(9, 12, 3)])
+    volunteer, user = logged_in(app, make)
+    volunteer.post(f"/a/{activity.code}/signup", {"shift_id": activity.shifts[0].id})
+    with app.app_context():
+        signup = db.session.scalar(select(Signup).where(Signup.user_id == user.id))
+        signup.checked_in_at = signup.shift.starts_at
+        db.session.commit()
+    auth, _ = logged_in(app, make, Role.COORDINATOR, organization="youth-league")
+    assert "this year: 3.0" in auth.client.get("/manage/activities?lang=en").get_data(as_text=True)
+    other, _ = logged_in(app, make, Role.COORDINATOR, organization="womens-federation")
+    assert "this year: 0.0" in other.client.get("/manage/activities?lang=en").get_data(as_text=True)

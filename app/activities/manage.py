@@ -20,7 +20,7 @@ from app.activities.forms import SHIFT_ROWS, ActivityForm, CancelForm, Duplicate
 from app.activities.models import Activity, ActivityKind, ActivityStatus, Audience, Shift, Signup, SignupStatus
 from app.activities.public import public_url
 from app.activities.qr import qr_png
-from app.activities.queries import taken_places, waitlist_lengths
+from app.activities.queries import organization_service_minutes, taken_places, waitlist_lengths
 from app.activities.services import (
     ActivityData,
     ActivityError,
@@ -64,7 +64,10 @@ def activities():
     if request.args.get("view") == "calendar":
         return _calendar_view(query)
     page = db.paginate(query, per_page=30, error_out=False)
-    return render_template("manage/activities.html", page=page, status=status)
+    year_start = local_to_utc(date(to_local(datetime.now(SHANGHAI)).year, 1, 1), datetime.min.time())
+    own = None if current_user.role == Role.ADMIN else current_user.organization_id
+    hours = organization_service_minutes(own, since=year_start) / 60
+    return render_template("manage/activities.html", page=page, status=status, hours=hours)
 
 
 def _calendar_view(query):

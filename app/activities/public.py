@@ -9,13 +9,14 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import RadioField
 
 from app.activities.checkin import check_in, check_out, read_token, service_minutes, star_level
 from app.activities.ical import build_calendar
 from app.activities.models import Activity, ActivityKind, ActivityStatus, Signup, SignupStatus
 from app.activities.qr import qr_png, qr_svg
-from app.activities.queries import signups_of, taken_places, total_minutes, upcoming_activities, waitlist_lengths
+from app.activities.queries import shifts_with_counts, signups_of, taken_places, total_minutes, upcoming_activities
 from app.activities.services import ActivityError, cancel_signup, sign_up, waitlist_position
 from app.auth.forms import RegistrationForm
 from app.auth.models import Role, User
@@ -46,8 +47,16 @@ def public_url(endpoint: str, **values) -> str:
     return base + url_for(endpoint, **values)
 
 
-def _activity_or_404(code: str, *, public: bool = True) -> Activity:
-    activity = db.session.scalar(select(Activity).where(Activity.code == code))
+def _activity_or_404(code: str, *, public: bool = True, with_shifts: bool = True) -> Activity:
+    options = [
+        joinedload(Activity.organization),
+        joinedload(Activity.town),
+        joinedload(Activity.village),
+        joinedload(Activity.coorganizers),
+    ]
+    if with_shifts:
+        options.append(selectinload(Activity.shifts))
+    activity = db.session.scalar(select(Activity).options(*options).where(Activity.code == code))
     if activity is None or (public and activity.status == ActivityStatus.DRAFT and not _can_see_draft(activity)):
         abort(404)
     return activity
@@ -90,11 +99,9 @@ def _join_form(activity: Activity) -> JoinForm:
 
 @bp.route("/a/<code>")
 def detail(code: str):
-    activity = _activity_or_404(code)
-    return _render_detail(activity, _join_form(activity))
-
-
-def _render_detail(activity: Activity, join_form: JoinForm, status: int = 200):
+    """The page a poster's QR code opens: kept small and script-free for old phones on weak mobile data."""
+    activity = _activity_or_404(code, with_shifts=False)
+    counts = shifts_with_counts(activity)
     shift_ids = [s.id for s in activity.shifts]
     mine = {}
     if current_user.is_authenticated:
@@ -106,13 +113,12 @@ def _render_detail(activity: Activity, join_form: JoinForm, status: int = 200):
     return render_template(
         "activities/detail.html",
         activity=activity,
-        taken=taken_places(shift_ids),
-        waiting=waitlist_lengths(shift_ids),
+        taken={shift_id: confirmed for shift_id, (confirmed, _waiting) in counts.items()},
+        waiting={shift_id: waiting for shift_id, (_confirmed, waiting) in counts.items()},
         mine=mine,
-        join_form=join_form,
         now=utcnow(),
         short_url=public_url("activities.detail", code=activity.code),
-    ), status
+    )
 
 
 def _after_signup_message(signup: Signup) -> None:
@@ -141,17 +147,24 @@ def signup(code: str):
     return redirect(url_for("activities.mine"))
 
 
-@bp.route("/a/<code>/join", methods=["POST"])
+def _render_join(activity: Activity, form: JoinForm, status: int = 200):
+    return render_template("activities/join.html", activity=activity, form=form, now=utcnow()), status
+
+
+@bp.route("/a/<code>/join", methods=["GET", "POST"])
 def join(code: str):
-    """A new volunteer registers and signs up in one go; nothing is kept if either step fails."""
+    """The second (and last) screen for a new volunteer: register and sign up for the chosen shift in one go."""
     activity = _activity_or_404(code)
     if current_user.is_authenticated:
         return redirect(url_for("activities.detail", code=code))
     form = _join_form(activity)
+    if request.method == "GET":
+        form.shift_id.data = request.args.get("shift", type=int)
+        return _render_join(activity, form)
     if not form.validate_on_submit():
         if form.shift_id.errors:
             form.shift_id.errors = [_("Please choose a shift.")]
-        return _render_detail(activity, form, 422)
+        return _render_join(activity, form, 422)
     organization = db.session.get(Organization, form.organization_id.data) if form.organization_id.data else None
     try:
         user = register_volunteer(
@@ -166,7 +179,7 @@ def join(code: str):
     except AccountError as error:
         db.session.rollback()
         (form.phone if error.code in {"bad_phone", "phone_taken"} else form.password).errors.append(error.message)
-        return _render_detail(activity, form, 422)
+        return _render_join(activity, form, 422)
     except ActivityError as error:
         db.session.rollback()
         user = db.session.get(User, user.id)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.activities.checkin import service_minutes
 from app.activities.models import Activity, ActivityKind, ActivityStatus, Shift, Signup, SignupStatus
@@ -46,6 +47,29 @@ def taken_places(shift_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
+def _count(shift_status: SignupStatus):
+    return (
+        select(func.count(Signup.id))
+        .where(Signup.shift_id == Shift.id, Signup.status == shift_status)
+        .correlate(Shift)
+        .scalar_subquery()
+    )
+
+
+def shifts_with_counts(activity: Activity) -> dict[int, tuple[int, int]]:
+    """Load the activity's shifts with their confirmed and waitlisted counts in one query.
+
+    The shifts are set on ``activity.shifts`` without another query; returns {shift id: (confirmed, waitlisted)}.
+    """
+    rows = db.session.execute(
+        select(Shift, _count(SignupStatus.CONFIRMED), _count(SignupStatus.WAITLISTED))
+        .where(Shift.activity_id == activity.id)
+        .order_by(Shift.starts_at)
+    ).all()
+    set_committed_value(activity, "shifts", [row[0] for row in rows])
+    return {shift.id: (confirmed, waiting) for shift, confirmed, waiting in rows}
+
+
 def waitlist_lengths(shift_ids: list[int]) -> dict[int, int]:
     if not shift_ids:
         return {}
@@ -75,3 +99,22 @@ def signups_of(user_id: int) -> list[Signup]:
 
 def total_minutes(signups: list[Signup]) -> int:
     return sum(service_minutes(s) for s in signups)
+
+
+def organization_service_minutes(organization_id: int | None, since: datetime | None = None) -> int:
+    """Volunteer minutes served at an organization's activities (all organizations when None)."""
+    query = (
+        select(Signup)
+        .join(Signup.shift)
+        .join(Shift.activity)
+        .options(selectinload(Signup.shift))
+        .where(
+            Signup.status == SignupStatus.CONFIRMED,
+            Signup.checked_in_at.is_not(None) | Signup.minutes_override.is_not(None),
+        )
+    )
+    if organization_id is not None:
+        query = query.where(Activity.organization_id == organization_id)
+    if since is not None:
+        query = query.where(Shift.starts_at >= since)
+    return total_minutes(list(db.session.scalars(query)))

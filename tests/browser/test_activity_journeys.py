@@ -62,12 +62,15 @@ def test_publish_scan_sign_up_calendar_check_in_and_waitlist(phone_factory):
     sign_up_url = decode_qr(page.locator("img.qr").screenshot())
     assert sign_up_url.startswith("http://127.0.0.1:") and "/a/" in sign_up_url
 
-    # A new volunteer scans the poster: one screen to register and sign up.
+    # A new volunteer scans the poster: screen one, tap the shift; screen two, register and sign up.
     volunteer = phone_factory("new-volunteer")
     volunteer.goto(sign_up_url)
     assert volunteer.fits_the_screen()
     v = volunteer.page
-    v.locator("input[name='join-shift_id']").first.check()
+    with v.expect_navigation():
+        v.locator("li.shift").first.get_by_role("link").tap()
+    volunteer.snap()
+    assert v.locator("input[name='join-shift_id']").first.is_checked()
     v.fill("#join-name", "扫码志愿者")
     v.fill("#join-phone", "13566667777")
     v.fill("#join-password", "scanner-2026")
