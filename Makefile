@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 CATALOG := app/translations
 POT := $(CATALOG)/messages.pot
 
-.PHONY: run test lint format translations babel-extract babel-update babel-compile bench clean
+.PHONY: run test lint format translations babel-extract babel-update babel-compile bench bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ format: $(VENV)/.dev
 
 bench: $(VENV)/.dev translations
 	$(BIN)/python -m bench
+
+## bench-load: gunicorn + PostgreSQL + wrk (apt-get install wrk); BENCH_ADMIN_URL names the PostgreSQL to use
+bench-load: $(VENV)/.dev translations
+	$(BIN)/python -m bench.load --admin-url $${BENCH_ADMIN_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
+from app.activities.demo import seed_demo_activities
 from app.auth.models import Role, User
 from app.auth.services import AccountError, StaffData, create_staff_account, hash_password, normalise_phone
 from app.directory.models import Organization, Town, Village
@@ -50,6 +51,7 @@ def seed_demo_data() -> list[User]:
             db.session.add(user)
         accounts.append(user)
     db.session.flush()
+    seed_demo_activities(DEMO_PASSWORD)
     return accounts
 
 

@@ -28,8 +28,19 @@ VILLAGE_KIND_LABELS = {VillageKind.VILLAGE: _l("Village"), VillageKind.COMMUNITY
 
 
 def label(value) -> str:
-    """The translated title of any enum member above (for templates: ``{{ label(user.role) }}``)."""
-    for table in (ROLE_LABELS, ORGANIZATION_KIND_LABELS, VILLAGE_KIND_LABELS):
+    """The translated title of any vocabulary member (for templates: ``{{ label(user.role) }}``)."""
+    from app.activities.labels import AUDIENCE_LABELS, KIND_LABELS, SAFETY_TOPIC_LABELS, STATUS_LABELS
+
+    tables = (
+        ROLE_LABELS,
+        ORGANIZATION_KIND_LABELS,
+        VILLAGE_KIND_LABELS,
+        KIND_LABELS,
+        SAFETY_TOPIC_LABELS,
+        AUDIENCE_LABELS,
+        STATUS_LABELS,
+    )
+    for table in tables:
         if value in table:
             return str(table[value])
     return str(value)

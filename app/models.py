@@ -1,7 +1,21 @@
 """Every model module, imported once so the metadata (and Alembic's autogenerate) sees all tables."""
 
+from app.activities.models import Activity, Shift, Signup, activity_coorganizers
 from app.audit.models import AuditEntry
 from app.auth.models import LoginThrottle, User, UserSession, user_villages
 from app.directory.models import Organization, Town, Village
 
-__all__ = ["AuditEntry", "LoginThrottle", "Organization", "Town", "User", "UserSession", "Village", "user_villages"]
+__all__ = [
+    "Activity",
+    "AuditEntry",
+    "LoginThrottle",
+    "Organization",
+    "Shift",
+    "Signup",
+    "Town",
+    "User",
+    "UserSession",
+    "Village",
+    "activity_coorganizers",
+    "user_villages",
+]

@@ -21,14 +21,16 @@ class Permission(StrEnum):
     MANAGE_DIRECTORY = "manage_directory"  # organizations, schools, villages, CSV import
     VIEW_AUDIT_LOG = "view_audit_log"
     VIEW_DIRECTORY = "view_directory"
+    MANAGE_ACTIVITIES = "manage_activities"  # publish and run activities for one's organization
+    VOLUNTEER = "volunteer"  # sign up for shifts, keep a service record
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.COORDINATOR: frozenset({Permission.VIEW_DIRECTORY}),
-    Role.TOWN_SUPERVISOR: frozenset({Permission.VIEW_DIRECTORY}),
-    Role.CHILD_DIRECTOR: frozenset({Permission.VIEW_DIRECTORY}),
-    Role.VOLUNTEER: frozenset(),
+    Role.COORDINATOR: frozenset({Permission.VIEW_DIRECTORY, Permission.MANAGE_ACTIVITIES, Permission.VOLUNTEER}),
+    Role.TOWN_SUPERVISOR: frozenset({Permission.VIEW_DIRECTORY, Permission.VOLUNTEER}),
+    Role.CHILD_DIRECTOR: frozenset({Permission.VIEW_DIRECTORY, Permission.VOLUNTEER}),
+    Role.VOLUNTEER: frozenset({Permission.VOLUNTEER}),
 }
 
 
@@ -54,3 +56,17 @@ def permission_required(permission: Permission) -> Callable:
         return wrapped
 
     return decorator
+
+
+def can_manage_activity(activity, user: User | None = None) -> bool:
+    """The activity's own organization's coordinators, and the administrator; nobody else (not co-organizers)."""
+    user = user if user is not None else current_user
+    if not can(Permission.MANAGE_ACTIVITIES, user):
+        return False
+    return user.role == Role.ADMIN or user.organization_id == activity.organization_id
+
+
+def require_activity_manager(activity) -> None:
+    """Abort with 403 unless the current user may manage ``activity``."""
+    if not can_manage_activity(activity):
+        abort(403)

@@ -30,8 +30,13 @@ PAGES = [
     ("organizations list", "admin", "/directory/organizations"),
     ("villages list", "admin", "/directory/villages"),
     ("healthz", None, "/healthz"),
+    ("activity list", None, "/activities"),
+    ("activity page, anonymous", None, "/a/{code}"),
+    ("activity page, volunteer", "volunteer", "/a/{code}"),
+    ("my activities", "volunteer", "/me/activities"),
+    ("coordinator's activity", "youth-league", "/manage/activities/{id}"),
 ]
-TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
+TOKEN = re.compile(r'<input[^>]*name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
 
 
 def build_app(url: str | None):
@@ -62,8 +67,18 @@ def measure(app, requests: int) -> list[tuple[str, float, float, float]]:
     def count(*_args):
         statements["n"] += 1
 
+    from sqlalchemy import select
+
+    from app.activities.models import Activity
+
+    with app.app_context():
+        activity = db.session.scalar(
+            select(Activity).join(Activity.organization).where(Activity.title.like("%防溺水%"))
+        )
+        ids = {"code": activity.code, "id": activity.id}
     results = []
-    for name, user, path in PAGES:
+    for name, user, raw_path in PAGES:
+        path = raw_path.format(**ids)
         client = app.test_client()
         if user:
             login(client, user)

@@ -144,7 +144,7 @@ def make(app) -> Factory:
     return Factory(app)
 
 
-CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+CSRF_RE = re.compile(r'<input[^>]*name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(client, path: str = "/") -> str:

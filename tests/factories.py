@@ -88,3 +88,54 @@ class Factory:
 
     def admin(self, **values) -> User:
         return self.user(Role.ADMIN, **values)
+
+    def activity(
+        self,
+        organization: str = "youth-league",
+        *,
+        shifts: list[tuple] | None = None,
+        publish: bool = True,
+        days_ahead: int = 7,
+        kind=None,
+        town: str | None = "shuangshipu",
+        title: str | None = None,
+    ):
+        """A (published) activity with shifts given as (start hour, end hour, capacity) on ``days_ahead``."""
+        from datetime import time, timedelta
+
+        from app.activities.models import Activity, ActivityKind
+        from app.activities.services import ActivityData, ShiftData, create_activity, publish_activity
+        from app.db_types import utcnow
+        from app.timeutils import local_to_utc, to_local
+
+        with self.app.test_request_context():
+            org = db.session.scalar(select(Organization).where(Organization.code == organization))
+            author = User(role=Role.ADMIN, name="factory", password_hash="x", username=f"author{next(_counter)}")
+            db.session.add(author)
+            db.session.flush()
+            day = to_local(utcnow()).date() + timedelta(days=days_ahead)
+            town_row = db.session.scalar(select(Town).where(Town.code == town)) if town else None
+            data = ActivityData(
+                title=title or f"测试活动{next(_counter)}",
+                kind=kind or ActivityKind.HOLIDAY_CARE,
+                organization=org,
+                town_id=town_row.id if town_row else None,
+                venue="村委会",
+                shifts=[
+                    ShiftData(local_to_utc(day, time(start)), local_to_utc(day, time(end)), capacity)
+                    for start, end, capacity in (shifts or [(9, 12, 5)])
+                ],
+            )
+            (activity,) = create_activity(data, by=author)
+            if publish:
+                publish_activity(activity, by=author)
+            db.session.commit()
+            activity_id = activity.id
+        with self.app.app_context():
+            from sqlalchemy.orm import selectinload
+
+            loaded = db.session.scalar(
+                select(Activity).options(selectinload(Activity.shifts)).where(Activity.id == activity_id)
+            )
+            db.session.expunge_all()
+            return loaded

@@ -58,6 +58,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Secret for the personal calendar feed URL; resetting it kills the old URL.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organization: Mapped[Organization | None] = relationship()
     town: Mapped[Town | None] = relationship()

@@ -299,3 +299,20 @@ def set_active(user: User, active: bool, *, by: User) -> None:
     if not active:
         revoke_sessions(user)
     record("account.reactivated" if active else "account.deactivated", user, actor=by)
+
+
+def anonymise_account(user: User, *, by: User) -> None:
+    """Delete a volunteer's personal data but keep their sign-ups, so past service still counts in the reports.
+
+    The name becomes a placeholder, the phone and username are removed, the password can never match again and
+    every session ends. Upcoming sign-ups are the caller's to cancel first (so waitlists move up).
+    """
+    user.name = _("Former volunteer")
+    user.username = None
+    user.phone = None
+    user.password_hash = "!"  # noqa: S105 - no werkzeug hash has this form: nobody can log in
+    user.calendar_token = None
+    user.is_active = False
+    user.deactivated_at = user.anonymised_at = utcnow()
+    revoke_sessions(user)
+    record("account.anonymised", user, actor=by)

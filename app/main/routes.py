@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.activities.queries import taken_places, upcoming_activities
 from app.auth.models import Role
 from app.extensions import csrf, db
 from app.permissions import Permission, can
@@ -28,6 +29,10 @@ ROLE_SUMMARIES = {
 
 # (permission or None for every logged-in user, label, endpoint): the links a role sees on the home page.
 HOME_ACTIONS = [
+    (Permission.MANAGE_ACTIVITIES, _l("Our activities"), "manage.activities"),
+    (Permission.MANAGE_ACTIVITIES, _l("New activity"), "manage.new_activity"),
+    (Permission.VOLUNTEER, _l("My activities"), "activities.mine"),
+    (None, _l("Find activities"), "activities.index"),
     (Permission.MANAGE_ACCOUNTS, _l("Staff accounts"), "accounts.index"),
     (Permission.VIEW_DIRECTORY, _l("Organizations and schools"), "directory.organizations"),
     (Permission.VIEW_DIRECTORY, _l("Towns, villages and communities"), "directory.villages"),
@@ -44,9 +49,9 @@ def index():
     if current_user.is_authenticated:
         actions = [(label, endpoint) for perm, label, endpoint in HOME_ACTIONS if perm is None or can(perm)]
     summary = ROLE_SUMMARIES.get(current_user.role) if current_user.is_authenticated else None
-    # Activities arrive with the activities feature; until then the list is honestly empty.
-    upcoming: list = []
-    return render_template("main/index.html", actions=actions, summary=summary, upcoming=upcoming)
+    upcoming = upcoming_activities(limit=8)
+    taken = taken_places([s.id for a in upcoming for s in a.shifts])
+    return render_template("main/index.html", actions=actions, summary=summary, upcoming=upcoming, taken=taken)
 
 
 @bp.route("/privacy")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import socket
 import threading
 from pathlib import Path
 
@@ -44,16 +46,20 @@ def _browser_required() -> bool:
 def live_server(tmp_path_factory):
     """The app with demo data on its own SQLite file, served by werkzeug in a background thread."""
     path = tmp_path_factory.mktemp("live") / "live.sqlite3"
-    app = create_app(make_test_config(f"sqlite:///{path}"))
+    with socket.socket() as probe:  # a free port, known before the app is built: QR codes carry the address
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}"
+    app = create_app(make_test_config(f"sqlite:///{path}", PUBLIC_BASE_URL=base_url))
     with app.app_context():
         upgrade()
         seed_demo_data()
         db.session.commit()
     mark_database_used("sqlite")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield base_url
     server.shutdown()
     with app.app_context():
         db.engine.dispose()
@@ -61,6 +67,7 @@ def live_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def chromium():
+    shutil.rmtree(OUTPUT / "screenshots", ignore_errors=True)  # only this run's pages
     if not Path(CHROMIUM).exists():
         if _browser_required():
             pytest.fail(f"{CHROMIUM} is missing: browser tests must run in CI (apt-get install chromium)")
@@ -123,3 +130,17 @@ def phone_factory(chromium, live_server, request):
 @pytest.fixture
 def phone(phone_factory) -> Phone:
     return phone_factory()
+
+
+def decode_qr(png_bytes: bytes) -> str:
+    """The text of the one QR code in a PNG (a screenshot of the code's element), read by zxing-cpp."""
+    import png
+    import zxingcpp
+
+    width, height, rows, _info = png.Reader(bytes=png_bytes).asRGBA8()
+    grey = bytearray()
+    for row in rows:
+        grey.extend((row[i] * 299 + row[i + 1] * 587 + row[i + 2] * 114) // 1000 for i in range(0, len(row), 4))
+    results = zxingcpp.read_barcodes(memoryview(bytes(grey)).cast("B", shape=[height, width]))
+    assert len(results) == 1, f"expected one QR code, found {len(results)}"
+    return results[0].text

@@ -1,0 +1,185 @@
+"""Activities (活动), their shifts (班次) and volunteers' sign-ups (报名) with waitlist (候补) and check-in (签到)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.db_types import UTCDateTime, str_enum, utcnow
+from app.directory.models import Organization, Town, Village
+from app.extensions import db
+
+
+class ActivityKind(StrEnum):
+    HOLIDAY_CARE = "holiday_care"
+    MENTORING = "mentoring"
+    SAFETY_VILLAGE = "safety_village"
+    SAFETY_LECTURE = "safety_lecture"
+    LEGAL_EDUCATION = "legal_education"
+    RED_EDUCATION = "red_education"
+    MENTAL_HEALTH = "mental_health"
+    READING = "reading"
+    FAMILY_EDUCATION = "family_education"
+    DROWNING_PATROL = "drowning_patrol"
+    ONLINE_PROTECTION = "online_protection"
+    DIRECTOR_TRAINING = "director_training"
+    DATA_COMPARISON = "data_comparison"
+    OTHER = "other"
+
+
+# The plan's task numbers each kind counts for by default (DIGEST table); the coordinator may change them.
+KIND_TASKS: dict[ActivityKind, list[int]] = {
+    ActivityKind.HOLIDAY_CARE: [11],
+    ActivityKind.MENTORING: [10, 11],
+    ActivityKind.SAFETY_VILLAGE: [13],
+    ActivityKind.SAFETY_LECTURE: [13],
+    ActivityKind.LEGAL_EDUCATION: [1],
+    ActivityKind.RED_EDUCATION: [1],
+    ActivityKind.MENTAL_HEALTH: [2],
+    ActivityKind.READING: [3],
+    ActivityKind.FAMILY_EDUCATION: [4],
+    ActivityKind.DROWNING_PATROL: [14],
+    ActivityKind.ONLINE_PROTECTION: [15],
+    ActivityKind.DIRECTOR_TRAINING: [16],
+    ActivityKind.DATA_COMPARISON: [10],
+    ActivityKind.OTHER: [],
+}
+SAFETY_KINDS = {ActivityKind.SAFETY_VILLAGE, ActivityKind.SAFETY_LECTURE}
+
+
+class SafetyTopic(StrEnum):
+    DROWNING = "drowning"
+    BULLYING = "bullying"
+    SEXUAL_ASSAULT = "sexual_assault"
+    ROAD_TRAFFIC = "road_traffic"
+    FIRE = "fire"
+    NATURAL_DISASTER = "natural_disaster"
+    ONLINE = "online"
+
+
+class Audience(StrEnum):
+    CHILDREN = "children"
+    GUARDIANS = "guardians"
+    BOTH = "both"
+
+
+class ActivityStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+activity_coorganizers = Table(
+    "activity_coorganizers",
+    db.metadata,
+    Column("activity_id", ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True),
+    Column("organization_id", ForeignKey("organizations.id"), primary_key=True),
+)
+
+
+def new_public_code() -> str:
+    """An opaque, short, URL-safe code for the QR and the short URL (never the database id)."""
+    return secrets.token_urlsafe(6)
+
+
+class Activity(db.Model):
+    """An event an organization holds under the plan, with one or more shifts for volunteers."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_code)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[ActivityKind] = mapped_column(str_enum(ActivityKind), index=True)
+    plan_tasks: Mapped[list[int]] = mapped_column(JSON, default=list)
+    safety_topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    audience: Mapped[Audience] = mapped_column(str_enum(Audience), default=Audience.CHILDREN)
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"), index=True)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expected_children: Mapped[int] = mapped_column(default=0)
+    status: Mapped[ActivityStatus] = mapped_column(str_enum(ActivityStatus), default=ActivityStatus.DRAFT, index=True)
+    cancel_reason: Mapped[str] = mapped_column(String(500), default="")
+    # Raised on every change volunteers should hear about; the calendar's SEQUENCE.
+    sequence: Mapped[int] = mapped_column(default=0)
+    series_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    coorganizers: Mapped[list[Organization]] = relationship(secondary=activity_coorganizers)
+    town: Mapped[Town | None] = relationship()
+    village: Mapped[Village | None] = relationship()
+    shifts: Mapped[list[Shift]] = relationship(
+        back_populates="activity", order_by="Shift.starts_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_open_for_signup(self) -> bool:
+        return self.status == ActivityStatus.PUBLISHED and self.ends_at > utcnow()
+
+    def __repr__(self) -> str:
+        return f"<Activity {self.code} {self.title!r}>"
+
+
+class Shift(db.Model):
+    """A time slot of an activity with its own volunteer capacity (e.g. the morning of a summer camp)."""
+
+    __tablename__ = "shifts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int] = mapped_column(default=10)
+    role: Mapped[str] = mapped_column(String(60), default="")
+
+    activity: Mapped[Activity] = relationship(back_populates="shifts")
+    signups: Mapped[list[Signup]] = relationship(back_populates="shift", order_by="Signup.queued_at")
+
+    def overlaps(self, other: Shift) -> bool:
+        return self.starts_at < other.ends_at and other.starts_at < self.ends_at
+
+
+class SignupStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Signup(db.Model):
+    """A volunteer on a shift: confirmed, waitlisted (in ``queued_at`` order) or cancelled; check-in times."""
+
+    __tablename__ = "signups"
+    # The last line of defence against a double sign-up; a re-sign-up after cancelling reuses the row.
+    __table_args__ = (UniqueConstraint("shift_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[SignupStatus] = mapped_column(str_enum(SignupStatus), index=True)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Minutes set by the coordinator when the check-in times are wrong; wins over the computed figure.
+    minutes_override: Mapped[int | None] = mapped_column()
+    is_no_show: Mapped[bool] = mapped_column(default=False)
+    # Set when the activity's time or place changed after this sign-up; shown on "my activities" until seen.
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    shift: Mapped[Shift] = relationship(back_populates="signups")
+    user: Mapped[User] = relationship()

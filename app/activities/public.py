@@ -1,0 +1,410 @@
+"""What volunteers see: the public listing, an activity's page and QR, sign-up and cancel, calendars, check-in."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import RadioField
+
+from app.activities.checkin import check_in, check_out, read_token, service_minutes, star_level
+from app.activities.ical import build_calendar
+from app.activities.models import Activity, ActivityKind, ActivityStatus, Signup, SignupStatus
+from app.activities.qr import qr_png, qr_svg
+from app.activities.queries import shifts_with_counts, signups_of, taken_places, total_minutes, upcoming_activities
+from app.activities.services import ActivityError, cancel_signup, sign_up, waitlist_position
+from app.auth.forms import RegistrationForm
+from app.auth.models import Role, User
+from app.auth.routes import _organization_choices
+from app.auth.services import AccountError, anonymise_account, register_volunteer
+from app.auth.sessions import start_session
+from app.db_types import utcnow
+from app.directory.models import Organization, Town
+from app.directory.routes import town_choices
+from app.extensions import db
+from app.i18n import supported
+from app.labels import label
+from app.permissions import Permission, permission_required
+from app.timeutils import local_day_start
+
+bp = Blueprint("activities", __name__)
+
+
+class JoinForm(RegistrationForm):
+    """Register and sign up in one screen (for a volunteer who scanned a poster and has no account yet)."""
+
+    shift_id = RadioField(coerce=int)
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL on the configured public address (what QR codes and calendars carry)."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return base + url_for(endpoint, **values)
+
+
+def _activity_or_404(code: str, *, public: bool = True, with_shifts: bool = True) -> Activity:
+    options = [
+        joinedload(Activity.organization),
+        joinedload(Activity.town),
+        joinedload(Activity.village),
+        joinedload(Activity.coorganizers),
+    ]
+    if with_shifts:
+        options.append(selectinload(Activity.shifts))
+    activity = db.session.scalar(select(Activity).options(*options).where(Activity.code == code))
+    if activity is None or (public and activity.status == ActivityStatus.DRAFT and not _can_see_draft(activity)):
+        abort(404)
+    return activity
+
+
+def _can_see_draft(activity: Activity) -> bool:
+    from app.permissions import can_manage_activity
+
+    return current_user.is_authenticated and can_manage_activity(activity)
+
+
+@bp.route("/activities")
+def index():
+    town_id = request.args.get("town", type=int)
+    kind = request.args.get("kind", "")
+    day = request.args.get("from", "")
+    try:
+        since = local_day_start(date.fromisoformat(day)) if day else None
+    except ValueError:
+        flash(_("Please choose a valid date."), "error")
+        since = None
+    activities = upcoming_activities(town_id=town_id, kind=kind, since=since)
+    shift_ids = [s.id for a in activities for s in a.shifts]
+    return render_template(
+        "activities/index.html",
+        activities=activities,
+        taken=taken_places(shift_ids),
+        towns=town_choices(),
+        kinds=[(k.value, label(k)) for k in ActivityKind],
+        filters={"town": town_id or 0, "kind": kind, "from": day if since else ""},
+    )
+
+
+def _join_form(activity: Activity) -> JoinForm:
+    form = JoinForm(prefix="join")
+    form.organization_id.choices = _organization_choices()
+    form.shift_id.choices = [(s.id, s.id) for s in activity.shifts]
+    return form
+
+
+@bp.route("/a/<code>")
+def detail(code: str):
+    """The page a poster's QR code opens: kept small and script-free for old phones on weak mobile data."""
+    activity = _activity_or_404(code, with_shifts=False)
+    counts = shifts_with_counts(activity)
+    shift_ids = [s.id for s in activity.shifts]
+    mine = {}
+    if current_user.is_authenticated:
+        for signup in db.session.scalars(
+            select(Signup).where(Signup.user_id == current_user.id, Signup.shift_id.in_(shift_ids))
+        ):
+            if signup.status != SignupStatus.CANCELLED:
+                mine[signup.shift_id] = (signup, waitlist_position(signup))
+    return render_template(
+        "activities/detail.html",
+        activity=activity,
+        taken={shift_id: confirmed for shift_id, (confirmed, _waiting) in counts.items()},
+        waiting={shift_id: waiting for shift_id, (_confirmed, waiting) in counts.items()},
+        mine=mine,
+        now=utcnow(),
+        short_url=public_url("activities.detail", code=activity.code),
+    )
+
+
+def _after_signup_message(signup: Signup) -> None:
+    if signup.status == SignupStatus.CONFIRMED:
+        flash(_("You are signed up. See you there!"), "success")
+    else:
+        flash(_("This shift is full: you are number %(n)d on the waitlist.", n=waitlist_position(signup)), "info")
+
+
+@bp.route("/a/<code>/signup", methods=["POST"])
+@permission_required(Permission.VOLUNTEER)
+def signup(code: str):
+    """One tap for a logged-in volunteer."""
+    activity = _activity_or_404(code)
+    shift_id = request.form.get("shift_id", type=int)
+    if shift_id not in {s.id for s in activity.shifts}:
+        abort(400)
+    try:
+        signup = sign_up(shift_id, current_user)
+    except ActivityError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("activities.detail", code=code))
+    db.session.commit()
+    _after_signup_message(signup)
+    return redirect(url_for("activities.mine"))
+
+
+def _render_join(activity: Activity, form: JoinForm, status: int = 200):
+    return render_template("activities/join.html", activity=activity, form=form, now=utcnow()), status
+
+
+@bp.route("/a/<code>/join", methods=["GET", "POST"])
+def join(code: str):
+    """The second (and last) screen for a new volunteer: register and sign up for the chosen shift in one go."""
+    activity = _activity_or_404(code)
+    if current_user.is_authenticated:
+        return redirect(url_for("activities.detail", code=code))
+    form = _join_form(activity)
+    if request.method == "GET":
+        form.shift_id.data = request.args.get("shift", type=int)
+        return _render_join(activity, form)
+    if not form.validate_on_submit():
+        if form.shift_id.errors:
+            form.shift_id.errors = [_("Please choose a shift.")]
+        return _render_join(activity, form, 422)
+    organization = db.session.get(Organization, form.organization_id.data) if form.organization_id.data else None
+    try:
+        user = register_volunteer(
+            name=form.name.data,
+            phone=form.phone.data,
+            password=form.password.data,
+            organization=organization,
+            locale=supported(request.args.get("lang")),
+        )
+        db.session.commit()
+        signup = sign_up(form.shift_id.data, user)
+    except AccountError as error:
+        db.session.rollback()
+        (form.phone if error.code in {"bad_phone", "phone_taken"} else form.password).errors.append(error.message)
+        return _render_join(activity, form, 422)
+    except ActivityError as error:
+        db.session.rollback()
+        user = db.session.get(User, user.id)
+        start_session(user)
+        db.session.commit()
+        flash(_("You are registered, but the sign-up failed: %(reason)s", reason=error.message), "error")
+        return redirect(url_for("activities.detail", code=code))
+    start_session(user)
+    db.session.commit()
+    _after_signup_message(signup)
+    return redirect(url_for("activities.mine"))
+
+
+@bp.route("/signups/<int:signup_id>/cancel", methods=["POST"])
+@login_required
+def cancel(signup_id: int):
+    signup = db.get_or_404(Signup, signup_id)
+    if signup.user_id != current_user.id:
+        abort(403)
+    try:
+        cancel_signup(signup, by=current_user)
+    except ActivityError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Your sign-up has been cancelled."), "success")
+    return redirect(url_for("activities.mine"))
+
+
+@bp.route("/me/activities")
+@permission_required(Permission.VOLUNTEER)
+def mine():
+    signups = list(signups_of(current_user.id))
+    now = utcnow()
+    live = [s for s in signups if s.status != SignupStatus.CANCELLED]
+    upcoming = [s for s in live if s.shift.ends_at > now]
+    past = [s for s in live if s.shift.ends_at <= now]
+    minutes = total_minutes(past + upcoming)
+    if not current_user.calendar_token:
+        current_user.calendar_token = secrets.token_urlsafe(24)
+        db.session.commit()
+    return render_template(
+        "activities/mine.html",
+        upcoming=upcoming,
+        past=past,
+        positions={s.id: waitlist_position(s) for s in upcoming},
+        minutes={s.id: service_minutes(s) for s in live},
+        total_hours=minutes / 60,
+        stars=star_level(minutes / 60),
+        feed_url=public_url("activities.personal_feed", token=current_user.calendar_token),
+        now=now,
+    )
+
+
+@bp.route("/me/activities/seen", methods=["POST"])
+@login_required
+def mark_seen():
+    """The volunteer has read the "changed" notices."""
+    for signup in db.session.scalars(
+        select(Signup).where(Signup.user_id == current_user.id, Signup.changed_at.is_not(None))
+    ):
+        signup.changed_at = None
+    db.session.commit()
+    return redirect(url_for("activities.mine"))
+
+
+@bp.route("/me/certificate")
+@permission_required(Permission.VOLUNTEER)
+def certificate():
+    """志愿服务记录证明: who served, which activities, when, how long, for which organization. Printable."""
+    served = [s for s in signups_of(current_user.id) if s.status == SignupStatus.CONFIRMED and service_minutes(s)]
+    minutes = total_minutes(served)
+    return render_template(
+        "activities/certificate.html",
+        served=served,
+        minutes=service_minutes,
+        total_hours=minutes / 60,
+        stars=star_level(minutes / 60),
+        issued_at=utcnow(),
+    )
+
+
+@bp.route("/me/delete", methods=["GET", "POST"])
+@permission_required(Permission.VOLUNTEER)
+def delete_account():
+    """A volunteer deletes their account: upcoming sign-ups are cancelled, the rest stays in the counts anonymised."""
+    if current_user.role != Role.VOLUNTEER:
+        abort(403)
+    if request.method == "POST":
+        user = current_user._get_current_object()
+        for signup in signups_of(user.id):
+            if signup.status != SignupStatus.CANCELLED and signup.shift.starts_at > utcnow():
+                cancel_signup(signup, by=user)
+        anonymise_account(user, by=user)
+        db.session.commit()
+        logout_user()
+        flash(_("Your account has been deleted. Thank you for your service."), "info")
+        return redirect(url_for("main.index"))
+    return render_template("activities/delete_account.html")
+
+
+@bp.route("/me/calendar/reset", methods=["POST"])
+@login_required
+def reset_calendar():
+    current_user.calendar_token = secrets.token_urlsafe(24)
+    db.session.commit()
+    flash(_("Your calendar address has been changed; the old one no longer works."), "success")
+    return redirect(url_for("activities.mine"))
+
+
+@bp.route("/me/calendar.png")
+@login_required
+def personal_feed_qr():
+    if not current_user.calendar_token:
+        abort(404)
+    url = public_url("activities.personal_feed", token=current_user.calendar_token)
+    return Response(qr_png(url, box_size=6), mimetype="image/png", headers={"Cache-Control": "private, no-store"})
+
+
+def _ics(body: bytes, filename: str) -> Response:
+    return Response(
+        body, mimetype="text/calendar", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+def _activity_link(activity: Activity) -> str:
+    return public_url("activities.detail", code=activity.code)
+
+
+@bp.route("/calendar/<token>.ics")
+def personal_feed(token: str):
+    """A volunteer's own subscription feed: their confirmed shifts (and cancelled ones, so calendars drop them)."""
+    user = db.session.scalar(select(User).where(User.calendar_token == token)) if len(token) >= 20 else None
+    if user is None or not user.is_active:
+        abort(404)
+    signups = [s for s in signups_of(user.id) if s.status in (SignupStatus.CONFIRMED, SignupStatus.CANCELLED)]
+    cancelled = {s.shift_id for s in signups if s.status == SignupStatus.CANCELLED}
+    body = build_calendar(
+        [s.shift for s in signups],
+        name=_("My Shouhu activities"),
+        url_for_activity=_activity_link,
+        cancelled_ids=cancelled,
+    )
+    return _ics(body, "shouhu.ics")
+
+
+@bp.route("/a/<code>/calendar.ics")
+def activity_calendar(code: str):
+    activity = _activity_or_404(code)
+    return _ics(build_calendar(activity.shifts, name=activity.title, url_for_activity=_activity_link), f"{code}.ics")
+
+
+def _public_feed(activities: list[Activity], name: str, filename: str) -> Response:
+    shifts = [s for a in activities for s in a.shifts]
+    return _ics(build_calendar(shifts, name=name, url_for_activity=_activity_link), filename)
+
+
+def _published_of(*conditions) -> list[Activity]:
+    return list(
+        db.session.scalars(
+            select(Activity)
+            .where(
+                Activity.status.in_([ActivityStatus.PUBLISHED, ActivityStatus.CANCELLED, ActivityStatus.COMPLETED]),
+                *conditions,
+            )
+            .order_by(Activity.starts_at)
+        )
+    )
+
+
+@bp.route("/organizations/<code>/calendar.ics")
+def organization_feed(code: str):
+    organization = db.session.scalar(select(Organization).where(Organization.code == code)) or abort(404)
+    return _public_feed(_published_of(Activity.organization_id == organization.id), organization.name_zh, f"{code}.ics")
+
+
+@bp.route("/towns/<code>/calendar.ics")
+def town_feed(code: str):
+    town = db.session.scalar(select(Town).where(Town.code == code)) or abort(404)
+    return _public_feed(_published_of(Activity.town_id == town.id), town.name_zh, f"{code}.ics")
+
+
+@bp.route("/a/<code>/qr.<fmt>")
+def qr(code: str, fmt: str):
+    activity = _activity_or_404(code)
+    url = public_url("activities.detail", code=activity.code)
+    if fmt == "png":
+        return Response(qr_png(url), mimetype="image/png", headers={"Cache-Control": "public, max-age=3600"})
+    if fmt == "svg":
+        return Response(qr_svg(url), mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
+    abort(404)
+
+
+@bp.route("/a/<code>/poster")
+def poster(code: str):
+    activity = _activity_or_404(code)
+    return render_template(
+        "activities/poster.html", activity=activity, short_url=public_url("activities.detail", code=activity.code)
+    )
+
+
+@bp.route("/c/<int:shift_id>/<token>", methods=["GET", "POST"])
+def checkin(shift_id: int, token: str):
+    """The page a scanned check-in code opens: a GET shows one button, the POST checks in (or out)."""
+    try:
+        shift = read_token(token, shift_id)
+    except ActivityError as error:
+        return render_template("activities/checkin_result.html", error=error.message), 400
+    if not current_user.is_authenticated:
+        flash(_("Log in or register to check in."), "info")
+        return redirect(url_for("auth.login", next=request.path))
+    signup = db.session.scalar(select(Signup).where(Signup.shift_id == shift.id, Signup.user_id == current_user.id))
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "out" and signup is not None:
+                check_out(signup, by=current_user)
+                message = _("Checked out. Thank you for your service!")
+            else:
+                signup = check_in(shift, current_user, by=current_user)
+                message = _("Checked in. Welcome!")
+        except ActivityError as error:
+            db.session.rollback()
+            return render_template("activities/checkin_result.html", error=error.message, shift=shift), 409
+        db.session.commit()
+        flash(message, "success")
+        return redirect(request.path)
+    return render_template("activities/checkin_result.html", shift=shift, signup=signup, error=None)

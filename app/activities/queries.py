@@ -1,0 +1,120 @@
+"""Read-side helpers shared by the activity pages: listings, free places, a volunteer's sign-ups and hours."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.activities.checkin import service_minutes
+from app.activities.models import Activity, ActivityKind, ActivityStatus, Shift, Signup, SignupStatus
+from app.db_types import utcnow
+from app.extensions import db
+
+
+def upcoming_activities(
+    *, town_id: int | None = None, kind: str | None = None, since: datetime | None = None, limit: int | None = None
+) -> list[Activity]:
+    """Published activities not yet over, soonest first, optionally filtered by town, kind and start date."""
+    query = (
+        select(Activity)
+        .options(selectinload(Activity.organization), selectinload(Activity.town), selectinload(Activity.shifts))
+        .where(Activity.status == ActivityStatus.PUBLISHED, Activity.ends_at > utcnow())
+        .order_by(Activity.starts_at, Activity.id)
+    )
+    if town_id:
+        query = query.where(Activity.town_id == town_id)
+    if kind in {k.value for k in ActivityKind}:
+        query = query.where(Activity.kind == ActivityKind(kind))
+    if since is not None:
+        query = query.where(Activity.ends_at >= since)
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def taken_places(shift_ids: list[int]) -> dict[int, int]:
+    """Confirmed sign-ups per shift, in one query."""
+    if not shift_ids:
+        return {}
+    rows = db.session.execute(
+        select(Signup.shift_id, func.count(Signup.id))
+        .where(Signup.shift_id.in_(shift_ids), Signup.status == SignupStatus.CONFIRMED)
+        .group_by(Signup.shift_id)
+    )
+    return dict(rows.all())
+
+
+def _count(shift_status: SignupStatus):
+    return (
+        select(func.count(Signup.id))
+        .where(Signup.shift_id == Shift.id, Signup.status == shift_status)
+        .correlate(Shift)
+        .scalar_subquery()
+    )
+
+
+def shifts_with_counts(activity: Activity) -> dict[int, tuple[int, int]]:
+    """Load the activity's shifts with their confirmed and waitlisted counts in one query.
+
+    The shifts are set on ``activity.shifts`` without another query; returns {shift id: (confirmed, waitlisted)}.
+    """
+    rows = db.session.execute(
+        select(Shift, _count(SignupStatus.CONFIRMED), _count(SignupStatus.WAITLISTED))
+        .where(Shift.activity_id == activity.id)
+        .order_by(Shift.starts_at)
+    ).all()
+    set_committed_value(activity, "shifts", [row[0] for row in rows])
+    return {shift.id: (confirmed, waiting) for shift, confirmed, waiting in rows}
+
+
+def waitlist_lengths(shift_ids: list[int]) -> dict[int, int]:
+    if not shift_ids:
+        return {}
+    rows = db.session.execute(
+        select(Signup.shift_id, func.count(Signup.id))
+        .where(Signup.shift_id.in_(shift_ids), Signup.status == SignupStatus.WAITLISTED)
+        .group_by(Signup.shift_id)
+    )
+    return dict(rows.all())
+
+
+def signups_of(user_id: int) -> list[Signup]:
+    """Every sign-up of a volunteer with its shift, activity and organization loaded."""
+    return list(
+        db.session.scalars(
+            select(Signup)
+            .join(Signup.shift)
+            .options(
+                selectinload(Signup.shift).selectinload(Shift.activity).selectinload(Activity.organization),
+                selectinload(Signup.shift).selectinload(Shift.activity).selectinload(Activity.town),
+            )
+            .where(Signup.user_id == user_id)
+            .order_by(Shift.starts_at)
+        )
+    )
+
+
+def total_minutes(signups: list[Signup]) -> int:
+    return sum(service_minutes(s) for s in signups)
+
+
+def organization_service_minutes(organization_id: int | None, since: datetime | None = None) -> int:
+    """Volunteer minutes served at an organization's activities (all organizations when None)."""
+    query = (
+        select(Signup)
+        .join(Signup.shift)
+        .join(Shift.activity)
+        .options(selectinload(Signup.shift))
+        .where(
+            Signup.status == SignupStatus.CONFIRMED,
+            Signup.checked_in_at.is_not(None) | Signup.minutes_override.is_not(None),
+        )
+    )
+    if organization_id is not None:
+        query = query.where(Activity.organization_id == organization_id)
+    if since is not None:
+        query = query.where(Shift.starts_at >= since)
+    return total_minutes(list(db.session.scalars(query)))

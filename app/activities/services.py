@@ -1,0 +1,392 @@
+"""The rules of activities and sign-ups: one function per operation, used by every page and command.
+
+Capacity is pretix's "lock before you check": the shift row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL; on
+SQLite, which ignores FOR UPDATE, the transaction is begun with ``BEGIN IMMEDIATE`` so writers queue), then the
+confirmed sign-ups are counted, then the new one is written, all in one transaction. A unique constraint on
+(shift, volunteer) is the last line of defence against a double sign-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.activities.models import (
+    KIND_TASKS,
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    Audience,
+    Shift,
+    Signup,
+    SignupStatus,
+    new_public_code,
+)
+from app.audit.services import record
+from app.auth.models import User
+from app.db_types import utcnow
+from app.directory.models import Organization
+from app.extensions import db
+
+MAX_SERIES = 60
+
+
+class ActivityError(Exception):
+    """A broken rule about activities or sign-ups: ``message`` for the user, ``code`` for tests and logs."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class ShiftData:
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    role: str = ""
+    id: int | None = None
+
+
+@dataclass
+class ActivityData:
+    """What a coordinator fills in; times are timezone-aware."""
+
+    title: str
+    kind: ActivityKind
+    organization: Organization
+    shifts: list[ShiftData]
+    description: str = ""
+    plan_tasks: list[int] | None = None
+    safety_topics: list[str] = field(default_factory=list)
+    audience: Audience = Audience.CHILDREN
+    town_id: int | None = None
+    village_id: int | None = None
+    venue: str = ""
+    expected_children: int = 0
+    coorganizers: list[Organization] = field(default_factory=list)
+
+
+def _check_shifts(shifts: list[ShiftData]) -> None:
+    if not shifts:
+        raise ActivityError("no_shift", _("An activity needs at least one shift."))
+    for shift in shifts:
+        if shift.ends_at <= shift.starts_at:
+            raise ActivityError("end_before_start", _("A shift must end after it starts."))
+        if shift.capacity < 1 or shift.capacity > 10000:
+            raise ActivityError("bad_capacity", _("A shift needs between 1 and 10,000 volunteer places."))
+
+
+def _apply(activity: Activity, data: ActivityData) -> None:
+    activity.title = data.title.strip()
+    activity.kind = data.kind
+    activity.organization_id = data.organization.id
+    activity.description = data.description.strip()
+    activity.plan_tasks = sorted(set(data.plan_tasks if data.plan_tasks is not None else KIND_TASKS[data.kind]))
+    activity.safety_topics = sorted(set(data.safety_topics))
+    activity.audience = data.audience
+    activity.town_id = data.town_id
+    activity.village_id = data.village_id
+    activity.venue = data.venue.strip()
+    activity.expected_children = max(0, data.expected_children)
+    activity.coorganizers = [o for o in data.coorganizers if o.id != data.organization.id]
+
+
+def _span(activity: Activity) -> None:
+    activity.starts_at = min(s.starts_at for s in activity.shifts)
+    activity.ends_at = max(s.ends_at for s in activity.shifts)
+
+
+def create_activity(data: ActivityData, *, by: User, repeat_weeks: int = 1) -> list[Activity]:
+    """Create a draft activity, or a weekly series of ``repeat_weeks`` copies (every Saturday of the vacation...)."""
+    _check_shifts(data.shifts)
+    if not 1 <= repeat_weeks <= MAX_SERIES:
+        raise ActivityError("bad_series", _("A series can have 1 to %(n)d activities.", n=MAX_SERIES))
+    series_code = new_public_code() if repeat_weeks > 1 else None
+    created = []
+    for week in range(repeat_weeks):
+        shift_offset = timedelta(weeks=week)
+        activity = Activity(status=ActivityStatus.DRAFT, created_by_id=by.id, series_code=series_code)
+        _apply(activity, data)
+        activity.shifts = [
+            Shift(
+                starts_at=s.starts_at + shift_offset,
+                ends_at=s.ends_at + shift_offset,
+                capacity=s.capacity,
+                role=s.role.strip(),
+            )
+            for s in data.shifts
+        ]
+        _span(activity)
+        db.session.add(activity)
+        created.append(activity)
+    db.session.flush()
+    for activity in created:
+        record("activity.created", activity, actor=by, series=series_code)
+    return created
+
+
+def confirmed_count(shift_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(Signup.id)).where(Signup.shift_id == shift_id, Signup.status == SignupStatus.CONFIRMED)
+    )
+
+
+def update_activity(activity: Activity, data: ActivityData, *, by: User) -> None:
+    """Edit an activity and its shifts. A change of time or place raises the calendar SEQUENCE and flags every live
+    sign-up so the volunteer sees it on "my activities"; a shift with sign-ups cannot be removed or shrunk below them.
+    """
+    if activity.status in (ActivityStatus.CANCELLED, ActivityStatus.COMPLETED):
+        raise ActivityError("closed", _("A cancelled or completed activity can no longer be edited."))
+    _check_shifts(data.shifts)
+    before = (
+        activity.venue,
+        activity.town_id,
+        activity.village_id,
+        [(s.id, s.starts_at, s.ends_at) for s in activity.shifts],
+    )
+    existing = {s.id: s for s in activity.shifts}
+    kept_ids = {s.id for s in data.shifts if s.id}
+    for shift_id in existing:
+        if shift_id not in kept_ids and db.session.scalar(
+            select(func.count(Signup.id)).where(Signup.shift_id == shift_id, Signup.status != SignupStatus.CANCELLED)
+        ):
+            raise ActivityError(
+                "shift_has_signups",
+                _("A shift that volunteers signed up for cannot be removed; cancel the activity instead."),
+            )
+    for item in data.shifts:
+        if item.id in existing:
+            taken = confirmed_count(item.id)
+            if item.capacity < taken:
+                raise ActivityError(
+                    "capacity_below_confirmed",
+                    _(
+                        "A shift cannot have fewer places (%(capacity)d) than volunteers already confirmed "
+                        "(%(taken)d).",
+                        capacity=item.capacity,
+                        taken=taken,
+                    ),
+                )
+    _apply(activity, data)
+    shifts = []
+    for item in data.shifts:
+        shift = existing.get(item.id) or Shift()
+        shift.starts_at, shift.ends_at, shift.capacity, shift.role = (
+            item.starts_at,
+            item.ends_at,
+            item.capacity,
+            item.role.strip(),
+        )
+        shifts.append(shift)
+    activity.shifts = shifts
+    _span(activity)
+    db.session.flush()
+    for shift in shifts:
+        promote_waitlist(shift)
+    after = (
+        activity.venue,
+        activity.town_id,
+        activity.village_id,
+        [(s.id, s.starts_at, s.ends_at) for s in activity.shifts],
+    )
+    activity.sequence += 1
+    if before != after:
+        _flag_signups(activity)
+    record("activity.updated", activity, actor=by, time_or_place_changed=before != after)
+
+
+def _flag_signups(activity: Activity) -> None:
+    now = utcnow()
+    for shift in activity.shifts:
+        for signup in shift.signups:
+            if signup.status != SignupStatus.CANCELLED:
+                signup.changed_at = now
+
+
+def publish_activity(activity: Activity, *, by: User) -> None:
+    if activity.status != ActivityStatus.DRAFT:
+        raise ActivityError("not_draft", _("Only a draft can be published."))
+    activity.status = ActivityStatus.PUBLISHED
+    activity.sequence += 1
+    record("activity.published", activity, actor=by)
+
+
+def cancel_activity(activity: Activity, reason: str, *, by: User) -> None:
+    """Cancel with a reason: the calendars get STATUS:CANCELLED and every volunteer signed up sees it."""
+    if activity.status in (ActivityStatus.CANCELLED, ActivityStatus.COMPLETED):
+        raise ActivityError("closed", _("This activity is already cancelled or completed."))
+    if not reason.strip():
+        raise ActivityError("reason_required", _("Please give a reason for the cancellation."))
+    activity.status = ActivityStatus.CANCELLED
+    activity.cancel_reason = reason.strip()
+    activity.sequence += 1
+    _flag_signups(activity)
+    record("activity.cancelled", activity, actor=by, reason=reason.strip())
+
+
+def complete_activity(activity: Activity, *, by: User) -> None:
+    if activity.status != ActivityStatus.PUBLISHED:
+        raise ActivityError("not_published", _("Only a published activity can be marked completed."))
+    activity.status = ActivityStatus.COMPLETED
+    record("activity.completed", activity, actor=by)
+
+
+def duplicate_activity(activity: Activity, *, shift_by: timedelta, by: User) -> Activity:
+    """A draft copy (e.g. of last year's summer camp) with every shift moved by ``shift_by``."""
+    copy = Activity(
+        status=ActivityStatus.DRAFT,
+        created_by_id=by.id,
+        title=activity.title,
+        description=activity.description,
+        kind=activity.kind,
+        organization_id=activity.organization_id,
+        plan_tasks=list(activity.plan_tasks),
+        safety_topics=list(activity.safety_topics),
+        audience=activity.audience,
+        town_id=activity.town_id,
+        village_id=activity.village_id,
+        venue=activity.venue,
+        expected_children=activity.expected_children,
+    )
+    copy.coorganizers = list(activity.coorganizers)
+    copy.shifts = [
+        Shift(starts_at=s.starts_at + shift_by, ends_at=s.ends_at + shift_by, capacity=s.capacity, role=s.role)
+        for s in activity.shifts
+    ]
+    _span(copy)
+    db.session.add(copy)
+    db.session.flush()
+    record("activity.duplicated", copy, actor=by, source=activity.id)
+    return copy
+
+
+# --- sign-up -----------------------------------------------------------------------------------------------------
+
+
+def begin_write() -> None:
+    """Start the write transaction a capacity check needs.
+
+    On SQLite the open (read) transaction is ended and a new one begun with BEGIN IMMEDIATE, so that concurrent
+    sign-ups queue on the write lock (busy_timeout) instead of reading stale counts. PostgreSQL uses row locks.
+    """
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction() and not session.in_nested_transaction():
+        session.commit()  # nothing may be pending here: the caller's work is committed with it
+    if not session.in_transaction():
+        session.connection(execution_options={"sqlite_immediate": True})
+
+
+def _lock_shift(shift_id: int) -> Shift:
+    shift = db.session.scalar(select(Shift).where(Shift.id == shift_id).with_for_update())
+    if shift is None:
+        raise ActivityError("no_shift", _("This shift does not exist."))
+    return shift
+
+
+def waitlist_position(signup: Signup) -> int | None:
+    """1 for the first in line, or None when the sign-up is not waitlisted."""
+    if signup.status != SignupStatus.WAITLISTED:
+        return None
+    ahead = db.session.scalar(
+        select(func.count(Signup.id)).where(
+            Signup.shift_id == signup.shift_id,
+            Signup.status == SignupStatus.WAITLISTED,
+            (Signup.queued_at < signup.queued_at) | ((Signup.queued_at == signup.queued_at) & (Signup.id < signup.id)),
+        )
+    )
+    return ahead + 1
+
+
+def _check_can_join(shift: Shift, user: User, now: datetime) -> Signup | None:
+    activity = shift.activity
+    if activity.status == ActivityStatus.CANCELLED:
+        raise ActivityError("cancelled", _("This activity has been cancelled."))
+    if activity.status != ActivityStatus.PUBLISHED:
+        raise ActivityError("not_published", _("This activity is not open for sign-up."))
+    if shift.starts_at <= now:
+        raise ActivityError("past", _("This shift has already started; sign-up is closed."))
+    existing = db.session.scalar(select(Signup).where(Signup.shift_id == shift.id, Signup.user_id == user.id))
+    if existing is not None and existing.status != SignupStatus.CANCELLED:
+        raise ActivityError("duplicate", _("You have already signed up for this shift."))
+    clash = db.session.scalar(
+        select(Shift)
+        .join(Signup, Signup.shift_id == Shift.id)
+        .where(
+            Signup.user_id == user.id,
+            Signup.status != SignupStatus.CANCELLED,
+            Shift.id != shift.id,
+            Shift.starts_at < shift.ends_at,
+            Shift.ends_at > shift.starts_at,
+        )
+    )
+    if clash is not None:
+        raise ActivityError(
+            "overlap", _("You are already signed up for “%(title)s” at the same time.", title=clash.activity.title)
+        )
+    return existing
+
+
+def sign_up(shift_id: int, user: User, *, now: datetime | None = None, allow_started: bool = False) -> Signup:
+    """Sign ``user`` up for a shift: confirmed while there is room, otherwise waitlisted at the end of the line."""
+    now = now or utcnow()
+    begin_write()
+    shift = _lock_shift(shift_id)
+    if allow_started:
+        now = min(now, shift.starts_at - timedelta(seconds=1))
+    existing = _check_can_join(shift, user, now)
+    status = SignupStatus.CONFIRMED if confirmed_count(shift.id) < shift.capacity else SignupStatus.WAITLISTED
+    signup = existing or Signup(shift_id=shift.id, user_id=user.id)
+    signup.status = status
+    signup.queued_at = utcnow()
+    signup.confirmed_at = signup.queued_at if status == SignupStatus.CONFIRMED else None
+    signup.cancelled_at = signup.promoted_at = signup.changed_at = None
+    db.session.add(signup)
+    db.session.flush()
+    record("signup.created", signup, actor=user, shift=shift.id, status=str(status))
+    return signup
+
+
+def promote_waitlist(shift: Shift) -> list[Signup]:
+    """Move the first in line to confirmed while there is room (after a cancellation or a larger capacity)."""
+    promoted = []
+    room = shift.capacity - confirmed_count(shift.id)
+    if room <= 0:
+        return promoted
+    line = db.session.scalars(
+        select(Signup)
+        .where(Signup.shift_id == shift.id, Signup.status == SignupStatus.WAITLISTED)
+        .order_by(Signup.queued_at, Signup.id)
+        .limit(room)
+    ).all()
+    now = utcnow()
+    for signup in line:
+        signup.status = SignupStatus.CONFIRMED
+        signup.confirmed_at = signup.promoted_at = now
+        promoted.append(signup)
+        record("signup.promoted", signup, actor=None, shift=shift.id)
+    db.session.flush()
+    return promoted
+
+
+def cancel_signup(signup: Signup, *, by: User, now: datetime | None = None) -> list[Signup]:
+    """The volunteer (until the shift starts) or the coordinator cancels; the first on the waitlist moves up."""
+    now = now or utcnow()
+    if signup.status == SignupStatus.CANCELLED:
+        return []
+    if by.id == signup.user_id and signup.shift.starts_at <= now:
+        raise ActivityError("started", _("The shift has started; please tell the coordinator instead."))
+    begin_write()
+    shift = _lock_shift(signup.shift_id)
+    signup = db.session.get(Signup, signup.id)
+    signup.status = SignupStatus.CANCELLED
+    signup.cancelled_at = now
+    db.session.flush()
+    record("signup.cancelled", signup, actor=by, shift=shift.id)
+    return promote_waitlist(shift)
