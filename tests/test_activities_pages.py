@@ -414,3 +414,14 @@ def test_coordinator_sees_the_organizations_service_hours(app, make):
     assert "this year: 3.0" in auth.client.get("/manage/activities?lang=en").get_data(as_text=True)
     other, _ = logged_in(app, make, Role.COORDINATOR, organization="womens-federation")
     assert "this year: 0.0" in other.client.get("/manage/activities?lang=en").get_data(as_text=True)
+
+
+def test_anonymous_activity_page_shows_fresh_places_after_each_sign_up(app, make, client):
+    """The rendered page is cached for anonymous visitors, but never shows stale free places."""
+    activity = make.activity(shifts=[(9, 12, 5)])
+    assert "5 of 5 places free" in client.get(f"/a/{activity.code}?lang=en").get_data(as_text=True)
+    assert "5 of 5 places free" in client.get(f"/a/{activity.code}?lang=en").get_data(as_text=True)
+    volunteer, _ = logged_in(app, make)
+    volunteer.post(f"/a/{activity.code}/signup", {"shift_id": activity.shifts[0].id})
+    assert "4 of 5 places free" in client.get(f"/a/{activity.code}?lang=en").get_data(as_text=True)
+    assert "剩余 4 个" in client.get(f"/a/{activity.code}?lang=zh_Hans_CN").get_data(as_text=True)

@@ -5,7 +5,19 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
@@ -15,8 +27,9 @@ from wtforms import RadioField
 from app.activities.checkin import check_in, check_out, read_token, service_minutes, star_level
 from app.activities.ical import build_calendar
 from app.activities.models import Activity, ActivityKind, ActivityStatus, Signup, SignupStatus
+from app.activities.pagecache import RenderCache
 from app.activities.qr import qr_png, qr_svg
-from app.activities.queries import shifts_with_counts, signups_of, taken_places, total_minutes, upcoming_activities
+from app.activities.queries import activity_with_counts, signups_of, taken_places, total_minutes, upcoming_activities
 from app.activities.services import ActivityError, cancel_signup, sign_up, waitlist_position
 from app.auth.forms import RegistrationForm
 from app.auth.models import Role, User
@@ -33,6 +46,8 @@ from app.permissions import Permission, permission_required
 from app.timeutils import local_day_start
 
 bp = Blueprint("activities", __name__)
+# Anonymous activity pages, rendered once per version: a poster brings many scans of the same page at once.
+page_cache = RenderCache()
 
 
 class JoinForm(RegistrationForm):
@@ -47,15 +62,14 @@ def public_url(endpoint: str, **values) -> str:
     return base + url_for(endpoint, **values)
 
 
-def _activity_or_404(code: str, *, public: bool = True, with_shifts: bool = True) -> Activity:
+def _activity_or_404(code: str, *, public: bool = True) -> Activity:
     options = [
         joinedload(Activity.organization),
         joinedload(Activity.town),
         joinedload(Activity.village),
         joinedload(Activity.coorganizers),
+        selectinload(Activity.shifts),
     ]
-    if with_shifts:
-        options.append(selectinload(Activity.shifts))
     activity = db.session.scalar(select(Activity).options(*options).where(Activity.code == code))
     if activity is None or (public and activity.status == ActivityStatus.DRAFT and not _can_see_draft(activity)):
         abort(404)
@@ -100,8 +114,9 @@ def _join_form(activity: Activity) -> JoinForm:
 @bp.route("/a/<code>")
 def detail(code: str):
     """The page a poster's QR code opens: kept small and script-free for old phones on weak mobile data."""
-    activity = _activity_or_404(code, with_shifts=False)
-    counts = shifts_with_counts(activity)
+    activity, counts = activity_with_counts(code)
+    if activity is None or (activity.status == ActivityStatus.DRAFT and not _can_see_draft(activity)):
+        abort(404)
     shift_ids = [s.id for s in activity.shifts]
     mine = {}
     if current_user.is_authenticated:
@@ -110,15 +125,34 @@ def detail(code: str):
         ):
             if signup.status != SignupStatus.CANCELLED:
                 mine[signup.shift_id] = (signup, waitlist_position(signup))
-    return render_template(
-        "activities/detail.html",
-        activity=activity,
-        taken={shift_id: confirmed for shift_id, (confirmed, _waiting) in counts.items()},
-        waiting={shift_id: waiting for shift_id, (_confirmed, waiting) in counts.items()},
-        mine=mine,
-        now=utcnow(),
-        short_url=public_url("activities.detail", code=activity.code),
+    now = utcnow()
+
+    def render() -> str:
+        return render_template(
+            "activities/detail.html",
+            activity=activity,
+            taken={shift_id: confirmed for shift_id, (confirmed, _waiting) in counts.items()},
+            waiting={shift_id: waiting for shift_id, (_confirmed, waiting) in counts.items()},
+            mine=mine,
+            now=now,
+            short_url=public_url("activities.detail", code=activity.code),
+        )
+
+    if current_user.is_authenticated or session.get("_flashes"):
+        return render()
+    # Everything an anonymous visitor sees is in the key, so a cached page is never stale in places or times.
+    key = (
+        request.full_path,
+        str(get_locale()),
+        activity.id,
+        activity.sequence,
+        activity.updated_at,
+        activity.status,
+        activity.ends_at > now,
+        tuple(sorted(counts.items())),
+        tuple(shift.starts_at > now for shift in activity.shifts),
     )
+    return page_cache.get_or_render(key, render)
 
 
 def _after_signup_message(signup: Signup) -> None:

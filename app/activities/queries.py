@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.activities.checkin import service_minutes
@@ -56,18 +56,30 @@ def _count(shift_status: SignupStatus):
     )
 
 
-def shifts_with_counts(activity: Activity) -> dict[int, tuple[int, int]]:
-    """Load the activity's shifts with their confirmed and waitlisted counts in one query.
-
-    The shifts are set on ``activity.shifts`` without another query; returns {shift id: (confirmed, waitlisted)}.
-    """
-    rows = db.session.execute(
-        select(Shift, _count(SignupStatus.CONFIRMED), _count(SignupStatus.WAITLISTED))
-        .where(Shift.activity_id == activity.id)
-        .order_by(Shift.starts_at)
-    ).all()
+def activity_with_counts(code: str) -> tuple[Activity | None, dict[int, tuple[int, int]]]:
+    """The activity with ``code``, its organizers and places, and each shift's confirmed and waitlisted counts, in one
+    query (the page a poster's QR code opens); returns (None, {}) when there is no such activity."""
+    rows = (
+        db.session.execute(
+            select(Shift, _count(SignupStatus.CONFIRMED), _count(SignupStatus.WAITLISTED))
+            .join(Shift.activity)
+            .options(
+                contains_eager(Shift.activity).joinedload(Activity.organization),
+                contains_eager(Shift.activity).joinedload(Activity.town),
+                contains_eager(Shift.activity).joinedload(Activity.village),
+                contains_eager(Shift.activity).joinedload(Activity.coorganizers),
+            )
+            .where(Activity.code == code)
+            .order_by(Shift.starts_at, Shift.id)
+        )
+        .unique()
+        .all()
+    )
+    if not rows:
+        return None, {}
+    activity = rows[0][0].activity
     set_committed_value(activity, "shifts", [row[0] for row in rows])
-    return {shift.id: (confirmed, waiting) for shift, confirmed, waiting in rows}
+    return activity, {shift.id: (confirmed, waiting) for shift, confirmed, waiting in rows}
 
 
 def waitlist_lengths(shift_ids: list[int]) -> dict[int, int]:
