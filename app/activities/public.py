@@ -33,14 +33,13 @@ from app.activities.queries import activity_with_counts, signups_of, taken_place
 from app.activities.services import ActivityError, cancel_signup, sign_up, waitlist_position
 from app.auth.forms import RegistrationForm
 from app.auth.models import Role, User
-from app.auth.routes import _organization_choices
-from app.auth.services import AccountError, anonymise_account, register_volunteer
+from app.auth.routes import _organization_choices, register_from_form
+from app.auth.services import anonymise_account
 from app.auth.sessions import start_session
 from app.db_types import utcnow
 from app.directory.models import Organization, Town
 from app.directory.routes import town_choices
 from app.extensions import db
-from app.i18n import supported
 from app.labels import label
 from app.permissions import Permission, permission_required
 from app.timeutils import local_day_start
@@ -199,21 +198,12 @@ def join(code: str):
         if form.shift_id.errors:
             form.shift_id.errors = [_("Please choose a shift.")]
         return _render_join(activity, form, 422)
-    organization = db.session.get(Organization, form.organization_id.data) if form.organization_id.data else None
-    try:
-        user = register_volunteer(
-            name=form.name.data,
-            phone=form.phone.data,
-            password=form.password.data,
-            organization=organization,
-            locale=supported(request.args.get("lang")),
-        )
-        db.session.commit()
-        signup = sign_up(form.shift_id.data, user)
-    except AccountError as error:
-        db.session.rollback()
-        (form.phone if error.code in {"bad_phone", "phone_taken"} else form.password).errors.append(error.message)
+    user = register_from_form(form)
+    if user is None:
         return _render_join(activity, form, 422)
+    db.session.commit()
+    try:
+        signup = sign_up(form.shift_id.data, user)
     except ActivityError as error:
         db.session.rollback()
         user = db.session.get(User, user.id)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.audit.services import client_address, record
 from app.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, RegistrationForm
+from app.auth.models import User
 from app.auth.services import AccountError, authenticate, change_password, register_volunteer
 from app.auth.sessions import end_session, start_session
 from app.directory.models import Organization
@@ -92,6 +93,25 @@ def _organization_choices() -> list[tuple[int, str]]:
     return [(0, _("— none —"))] + [(o.id, localized_name(o)) for o in organizations]
 
 
+def register_from_form(form: RegistrationForm) -> User | None:
+    """Create the volunteer a validated registration form describes; on a broken rule, put the message on the
+    field it concerns, roll back and return None."""
+    organization = db.session.get(Organization, form.organization_id.data) if form.organization_id.data else None
+    try:
+        return register_volunteer(
+            name=form.name.data,
+            phone=form.phone.data,
+            password=form.password.data,
+            organization=organization,
+            locale=supported(session.get("lang")),
+        )
+    except AccountError as error:
+        db.session.rollback()
+        field = form.phone if error.code in {"bad_phone", "phone_taken"} else form.password
+        field.errors.append(error.message)
+        return None
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     """A volunteer registers; afterwards they are logged in and go where they were headed (e.g. a sign-up)."""
@@ -100,25 +120,11 @@ def register():
         return redirect(next_url or url_for("main.index"))
     form = RegistrationForm()
     form.organization_id.choices = _organization_choices()
-    if form.validate_on_submit():
-        organization = db.session.get(Organization, form.organization_id.data) if form.organization_id.data else None
-        try:
-            user = register_volunteer(
-                name=form.name.data,
-                phone=form.phone.data,
-                password=form.password.data,
-                organization=organization,
-                locale=supported(session.get("lang")),
-            )
-        except AccountError as error:
-            db.session.rollback()
-            field = form.phone if error.code in {"bad_phone", "phone_taken"} else form.password
-            field.errors.append(error.message)
-        else:
-            start_session(user)
-            db.session.commit()
-            flash(_("Welcome, %(name)s! You are registered as a volunteer.", name=user.name), "success")
-            return redirect(next_url or url_for("main.index"))
+    if form.validate_on_submit() and (user := register_from_form(form)) is not None:
+        start_session(user)
+        db.session.commit()
+        flash(_("Welcome, %(name)s! You are registered as a volunteer.", name=user.name), "success")
+        return redirect(next_url or url_for("main.index"))
     return render_template("auth/register.html", form=form, next_url=next_url)
 
 
