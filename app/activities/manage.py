@@ -36,7 +36,7 @@ from app.activities.services import (
 )
 from app.audit.services import record
 from app.auth.models import Role
-from app.directory.models import Organization, OrganizationKind, Town, Village
+from app.directory.models import Organization, Town, Village
 from app.directory.routes import town_choices
 from app.extensions import db
 from app.i18n import localized_name
@@ -102,9 +102,7 @@ def _fill_choices(form: ActivityForm) -> None:
     ).all()
     own = [o for o in organizations if current_user.role == Role.ADMIN or o.id == current_user.organization_id]
     form.organization_id.choices = [(o.id, localized_name(o)) for o in own]
-    form.coorganizer_ids.choices = [
-        (o.id, localized_name(o)) for o in organizations if o.kind != OrganizationKind.SCHOOL or o.is_active
-    ]
+    form.coorganizer_ids.choices = [(o.id, localized_name(o)) for o in organizations]
     form.town_id.choices = town_choices(_("— county-wide —"))
     villages = db.session.scalars(
         select(Village).join(Village.town).where(Village.is_active).order_by(Town.sort_order, Village.name_zh)

@@ -41,7 +41,7 @@ from app.directory.models import Organization, Town
 from app.directory.routes import town_choices
 from app.extensions import db
 from app.labels import label
-from app.permissions import Permission, permission_required
+from app.permissions import Permission, can_manage_activity, permission_required
 from app.timeutils import local_day_start
 
 bp = Blueprint("activities", __name__)
@@ -76,8 +76,6 @@ def _activity_or_404(code: str, *, public: bool = True) -> Activity:
 
 
 def _can_see_draft(activity: Activity) -> bool:
-    from app.permissions import can_manage_activity
-
     return current_user.is_authenticated and can_manage_activity(activity)
 
 
