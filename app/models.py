@@ -3,19 +3,26 @@
 from app.activities.models import Activity, Shift, Signup, activity_coorganizers
 from app.audit.models import AuditEntry
 from app.auth.models import LoginThrottle, User, UserSession, user_villages
+from app.childcare.models import CareAction, Child, FileCheck, Problem, Visit, WorkLogEntry
 from app.directory.models import Organization, Town, Village
 
 __all__ = [
     "Activity",
     "AuditEntry",
+    "CareAction",
+    "Child",
+    "FileCheck",
     "LoginThrottle",
     "Organization",
+    "Problem",
     "Shift",
     "Signup",
     "Town",
     "User",
     "UserSession",
     "Village",
+    "Visit",
+    "WorkLogEntry",
     "activity_coorganizers",
     "user_villages",
 ]

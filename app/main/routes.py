@@ -33,6 +33,8 @@ HOME_ACTIONS = [
     (Permission.MANAGE_ACTIVITIES, _l("New activity"), "manage.new_activity"),
     (Permission.VOLUNTEER, _l("My activities"), "activities.mine"),
     (None, _l("Find activities"), "activities.index"),
+    (Permission.VIEW_CHILDREN, _l("Children's files"), "children.index"),
+    (Permission.EDIT_CHILDREN, _l("New child's file"), "children.new"),
     (Permission.MANAGE_ACCOUNTS, _l("Staff accounts"), "accounts.index"),
     (Permission.VIEW_DIRECTORY, _l("Organizations and schools"), "directory.organizations"),
     (Permission.VIEW_DIRECTORY, _l("Towns, villages and communities"), "directory.villages"),
