@@ -45,6 +45,7 @@ from app.childcare.services import (
     today,
     update_problem,
 )
+from app.childcare.visits import compliance_by, overdue_or_due_soon
 from app.directory.models import Organization, OrganizationKind, Town, Village
 from app.extensions import db
 from app.i18n import localized_name
@@ -169,6 +170,32 @@ def _child_form_page(child: Child):
             flash(_("The file has been saved."), "success")
             return redirect(url_for("children.show", child_id=child.id))
     return render_template("children/form.html", form=form, child=child), 422 if form.errors else 200
+
+
+@bp.route("/visits-due")
+@permission_required(Permission.VIEW_CHILDREN)
+def visits_due_view():
+    """Children overdue for a contact or home visit, or due within a week, most urgent first."""
+    due = overdue_or_due_soon(child_scope(select(Child).options(selectinload(Child.village))), today())
+    return render_template("children/visits_due.html", due=due, today=today())
+
+
+@bp.route("/compliance")
+@permission_required(Permission.CHECK_FILES)
+def compliance():
+    """R3 compliance today: per village and child director for a supervisor, per town for the county."""
+    query = child_scope(
+        select(Child).options(selectinload(Child.village), selectinload(Child.town), selectinload(Child.director))
+    )
+    day = today()
+    if current_user.role.value == "admin":
+        tables = [(_("By town"), compliance_by(query, day, lambda c: localized_name(c.town)))]
+    else:
+        tables = [
+            (_("By village or community"), compliance_by(query, day, lambda c: localized_name(c.village))),
+            (_("By child director"), compliance_by(query, day, lambda c: c.director.name if c.director else "—")),
+        ]
+    return render_template("children/compliance.html", tables=tables, today=day)
 
 
 @bp.route("/new", methods=["GET", "POST"])
