@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.activities.models import Activity
 from app.auth.models import User
 from app.db_types import UTCDateTime, str_enum, utcnow
 from app.directory.models import Organization, Town, Village
@@ -203,3 +204,36 @@ class FileCheck(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     checker: Mapped[User] = relationship()
+
+
+class ActivityRegistration(db.Model):
+    """A child director signs a child of their villages up for an upcoming activity (within its expected number)."""
+
+    __tablename__ = "activity_registrations"
+    __table_args__ = (UniqueConstraint("activity_id", "child_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    registered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    child: Mapped[Child] = relationship()
+
+
+class Attendance(db.Model):
+    """A child was at an activity: written on the child's file and counted as a child reached."""
+
+    __tablename__ = "attendances"
+    __table_args__ = (UniqueConstraint("activity_id", "child_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    marked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    concern: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    child: Mapped[Child] = relationship()
+    marked_by: Mapped[User] = relationship()
+    activity: Mapped[Activity] = relationship()

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from app.activities.models import Activity
 from app.audit.services import record
+from app.childcare.attendance import (
+    can_mark_attendance,
+    mark_attendance,
+    missed_last_three,
+    register_child,
+    remove_attendance,
+)
 from app.childcare.forms import (
     CareActionForm,
     ChildForm,
@@ -20,6 +28,8 @@ from app.childcare.forms import (
     WorkLogForm,
 )
 from app.childcare.models import (
+    ActivityRegistration,
+    Attendance,
     CareKind,
     CheckLevel,
     Child,
@@ -37,6 +47,7 @@ from app.childcare.services import (
     add_work_log,
     close_file,
     mask_id_number,
+    mask_name,
     raise_problem,
     record_file_check,
     record_visit,
@@ -46,11 +57,13 @@ from app.childcare.services import (
     update_problem,
 )
 from app.childcare.visits import compliance_by, overdue_or_due_soon
+from app.db_types import utcnow
 from app.directory.models import Organization, OrganizationKind, Town, Village
 from app.extensions import db
 from app.i18n import localized_name
 from app.permissions import (
     Permission,
+    can,
     can_check_file,
     can_edit_child,
     can_see_full_id,
@@ -88,6 +101,7 @@ def index():
     db.session.commit()
     return render_template(
         "children/index.html",
+        missed=missed_last_three([c.id for c in page.items]),
         page=page,
         villages=_village_choices(),
         filters={"q": q, "village": village_id or 0, "status": status},
@@ -359,3 +373,83 @@ def close(child_id: int):
         db.session.commit()
         flash(_("The file has been closed."), "success")
     return redirect(url_for("children.show", child_id=child.id))
+
+
+@bp.route("/activity/<int:activity_id>", methods=["GET", "POST"])
+@login_required
+def activity_children(activity_id: int):
+    """Children at an activity: directors register theirs beforehand, coordinators and directors mark attendance.
+
+    Outside the file a child shows only as a masked name, village and age (R9).
+    """
+    activity = db.get_or_404(Activity, activity_id)
+    may_mark = can_mark_attendance(activity, current_user)
+    may_register = current_user.role.value in ("child_director", "admin") and can(Permission.VIEW_CHILDREN)
+    if not (may_mark or may_register):
+        abort(403)
+    if request.method == "POST":
+        _activity_children_action(activity, may_mark, may_register)
+        return redirect(url_for("children.activity_children", activity_id=activity.id, q=request.args.get("q", "")))
+    q = request.args.get("q", "").strip()
+    attended = db.session.scalars(
+        select(Attendance).options(selectinload(Attendance.child)).where(Attendance.activity_id == activity.id)
+    ).all()
+    registered = db.session.scalars(
+        select(ActivityRegistration)
+        .options(selectinload(ActivityRegistration.child))
+        .where(ActivityRegistration.activity_id == activity.id)
+    ).all()
+    found = []
+    if q and may_mark:
+        query = select(Child).where(Child.status == ChildStatus.ACTIVE, Child.name.contains(q))
+        if activity.town_id:
+            query = query.where(Child.town_id == activity.town_id)
+        found = db.session.scalars(query.options(selectinload(Child.village)).limit(30)).all()
+    mine = []
+    if may_register:
+        taken = {r.child_id for r in registered}
+        mine = [
+            c
+            for c in db.session.scalars(child_scope(select(Child).where(Child.status == ChildStatus.ACTIVE)))
+            if c.id not in taken
+        ]
+    return render_template(
+        "children/activity.html",
+        activity=activity,
+        attended=attended,
+        registered=registered,
+        found=found,
+        mine=mine,
+        q=q,
+        may_mark=may_mark,
+        may_register=may_register,
+        started=activity.starts_at <= utcnow(),
+        mask=mask_name,
+        today=today(),
+    )
+
+
+def _activity_children_action(activity: Activity, may_mark: bool, may_register: bool) -> None:
+    action = request.form.get("action")
+    try:
+        if action == "remove" and may_mark:
+            attendance = db.session.get(Attendance, request.form.get("attendance_id", type=int))
+            if attendance is None or attendance.activity_id != activity.id:
+                abort(404)
+            remove_attendance(attendance, by=current_user)
+        else:
+            child = db.session.get(Child, request.form.get("child_id", type=int))
+            if child is None:
+                abort(404)
+            if action == "attend" and may_mark:
+                mark_attendance(activity, child, by=current_user, concern=request.form.get("concern", "")[:2000])
+            elif action == "register" and may_register:
+                register_child(activity, child, by=current_user)
+            else:
+                abort(403)
+    except ChildError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Saved."), "success")

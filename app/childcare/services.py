@@ -233,5 +233,9 @@ def timeline(child: Child) -> list[tuple[date, str, object]]:
     ):
         for row in db.session.scalars(select(model).where(model.child_id == child.id)):
             entries.append((getattr(row, day.key), kind, row))
+    from app.childcare.models import Attendance
+
+    for attendance in db.session.scalars(select(Attendance).where(Attendance.child_id == child.id)):
+        entries.append((to_local(attendance.activity.starts_at).date(), "attendance", attendance))
     entries.sort(key=lambda item: (item[0], item[2].created_at), reverse=True)
     return entries
