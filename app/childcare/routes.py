@@ -404,7 +404,7 @@ def activity_children(activity_id: int):
         query = select(Child).where(Child.status == ChildStatus.ACTIVE, Child.name.contains(q))
         if activity.town_id:
             query = query.where(Child.town_id == activity.town_id)
-        found = db.session.scalars(query.options(selectinload(Child.village)).limit(30)).all()
+        found = db.session.scalars(query.options(selectinload(Child.village)).order_by(Child.name).limit(30)).all()
     mine = []
     if may_register:
         taken = {r.child_id for r in registered}
