@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -91,3 +92,13 @@ class FileCheckForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     reason = SelectField(_l("Reason"), choices=choices(CloseReason))
+
+
+class ChildImportForm(FlaskForm):
+    file = FileField(
+        _l("File (XLSX or CSV)"),
+        validators=[
+            FileRequired(message=_l("Please choose a file.")),
+            FileAllowed(["xlsx", "csv"], message=_l("Please upload an .xlsx or .csv file.")),
+        ],
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -20,6 +20,7 @@ from app.childcare.attendance import (
 from app.childcare.forms import (
     CareActionForm,
     ChildForm,
+    ChildImportForm,
     CloseForm,
     FileCheckForm,
     ProblemForm,
@@ -56,6 +57,7 @@ from app.childcare.services import (
     today,
     update_problem,
 )
+from app.childcare.transfer import export_xlsx, import_children, template_xlsx
 from app.childcare.visits import compliance_by, overdue_or_due_soon
 from app.db_types import utcnow
 from app.directory.models import Organization, OrganizationKind, Town, Village
@@ -73,6 +75,7 @@ from app.permissions import (
 )
 
 bp = Blueprint("children", __name__, url_prefix="/children")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _child_or_404(child_id: int) -> Child:
@@ -453,3 +456,49 @@ def _activity_children_action(activity: Activity, may_mark: bool, may_register: 
     else:
         db.session.commit()
         flash(_("Saved."), "success")
+
+
+@bp.route("/import/template.xlsx")
+@permission_required(Permission.EDIT_CHILDREN)
+def import_template():
+    return Response(
+        template_xlsx(), mimetype=XLSX, headers={"Content-Disposition": 'attachment; filename="children-template.xlsx"'}
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_CHILDREN)
+def import_view():
+    """Upload children's files (XLSX or CSV, the template's columns): every row valid, or nothing is saved."""
+    form = ChildImportForm()
+    result = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        result = import_children(upload.read(), upload.filename or "", by=current_user)
+        if result.errors:
+            db.session.rollback()
+            flash(_("Nothing was imported: please correct the rows listed below and upload the file again."), "error")
+        else:
+            db.session.commit()
+            flash(
+                _("Imported: %(created)d added, %(updated)d updated.", created=result.created, updated=result.updated),
+                "success",
+            )
+    status = 422 if result and result.errors else 200
+    return render_template("children/import.html", form=form, result=result), status
+
+
+@bp.route("/export.xlsx")
+@permission_required(Permission.VIEW_CHILDREN)
+def export():
+    """The files of one village (or all the user may see) as XLSX; audited."""
+    village_id = request.args.get("village", type=int)
+    query = child_scope(select(Child).options(selectinload(Child.village), selectinload(Child.town)))
+    if village_id:
+        query = query.where(Child.village_id == village_id)
+    children = db.session.scalars(
+        query.where(Child.status == ChildStatus.ACTIVE).order_by(Child.village_id, Child.name)
+    ).all()
+    body = export_xlsx(list(children), by=current_user, scope=f"village:{village_id}" if village_id else "all")
+    db.session.commit()
+    return Response(body, mimetype=XLSX, headers={"Content-Disposition": 'attachment; filename="children.xlsx"'})

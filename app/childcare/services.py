@@ -92,10 +92,8 @@ class ChildData:
     director_id: int | None = None
 
 
-def save_child(child: Child, data: ChildData, *, by: User) -> Child:
-    """Create or update a file. A new file is for a child under 18; the ID number, when given, must be valid,
-    unique, and agree with the birth date."""
-    is_new = child.id is None
+def check_child_data(data: ChildData, *, is_new: bool, child_id: int | None = None) -> str | None:
+    """Check a file's data (shared by the form and the import); returns the normalised ID number."""
     if data.birth_date > today():
         raise ChildError("future_birth", _("The date of birth cannot be in the future."))
     if is_new and data.birth_date <= today().replace(year=today().year - 18):
@@ -103,8 +101,16 @@ def save_child(child: Child, data: ChildData, *, by: User) -> Child:
     number = normalise_id_number(data.id_number) if data.id_number else None
     if number and ric.get_birth_date(number) != data.birth_date:
         raise ChildError("id_birth_mismatch", _("The ID number does not match the date of birth."))
-    if number and db.session.scalar(select(Child.id).where(Child.id_number == number, Child.id != (child.id or -1))):
+    if number and db.session.scalar(select(Child.id).where(Child.id_number == number, Child.id != (child_id or -1))):
         raise ChildError("duplicate_id", _("A file with this ID number already exists."))
+    return number
+
+
+def save_child(child: Child, data: ChildData, *, by: User) -> Child:
+    """Create or update a file. A new file is for a child under 18; the ID number, when given, must be valid,
+    unique, and agree with the birth date."""
+    is_new = child.id is None
+    number = check_child_data(data, is_new=is_new, child_id=child.id)
     for key in ChildData.__dataclass_fields__:
         if key not in {"village", "id_number"}:
             setattr(child, key, getattr(data, key))
