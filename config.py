@@ -65,6 +65,10 @@ class Config:
     LOGIN_LOCK_FAILURES = 10
     LOGIN_LOCK_MINUTES = 15
     SEED_DEMO_ALLOWED = True
+    # R3 visit rules (the plan's defaults): contact weekly, home visit monthly, fortnightly for risk-flagged children.
+    VISIT_CONTACT_DAYS = int(os.environ.get("VISIT_CONTACT_DAYS", "7"))
+    VISIT_HOME_DAYS = int(os.environ.get("VISIT_HOME_DAYS", "30"))
+    VISIT_HOME_DAYS_RISK = int(os.environ.get("VISIT_HOME_DAYS_RISK", "14"))
     # How many reverse proxies stand in front (their X-Forwarded-For is trusted): the throttle needs real addresses.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 

@@ -54,11 +54,22 @@ def _register_blueprints(app: Flask) -> None:
     from app.activities.public import bp as activities_bp
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
+    from app.childcare.routes import bp as children_bp
     from app.directory.routes import bp as directory_bp
     from app.errors.handlers import bp as errors_bp
     from app.main.routes import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, activities_bp, manage_bp, accounts_bp, directory_bp, audit_bp, errors_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        activities_bp,
+        manage_bp,
+        children_bp,
+        accounts_bp,
+        directory_bp,
+        audit_bp,
+        errors_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from app.activities.demo import seed_demo_activities
 from app.auth.models import Role, User
 from app.auth.services import AccountError, StaffData, create_staff_account, hash_password, normalise_phone
+from app.childcare.demo import seed_demo_children
+from app.childcare.services import today
 from app.directory.models import Organization, Town, Village
 from app.directory.reference import load_demo_places, load_reference_data
 from app.extensions import db
@@ -52,6 +54,7 @@ def seed_demo_data() -> list[User]:
         accounts.append(user)
     db.session.flush()
     seed_demo_activities(DEMO_PASSWORD)
+    seed_demo_children(today())
     return accounts
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role
@@ -27,11 +29,11 @@ ORGANIZATION_KIND_LABELS = {
 VILLAGE_KIND_LABELS = {VillageKind.VILLAGE: _l("Village"), VillageKind.COMMUNITY: _l("Community")}
 
 
-def label(value) -> str:
-    """The translated title of any vocabulary member (for templates: ``{{ label(user.role) }}``)."""
+def _tables() -> tuple[dict, ...]:
     from app.activities.labels import AUDIENCE_LABELS, KIND_LABELS, SAFETY_TOPIC_LABELS, STATUS_LABELS
+    from app.childcare.labels import CHILD_LABELS
 
-    tables = (
+    return (
         ROLE_LABELS,
         ORGANIZATION_KIND_LABELS,
         VILLAGE_KIND_LABELS,
@@ -39,7 +41,22 @@ def label(value) -> str:
         SAFETY_TOPIC_LABELS,
         AUDIENCE_LABELS,
         STATUS_LABELS,
+        CHILD_LABELS,
     )
+
+
+def label(value) -> str:
+    """The translated title of any vocabulary member (for templates: ``{{ label(user.role) }}``).
+
+    An enum member is looked up by its own class (several vocabularies have an "other"); a plain string, as stored
+    in JSON lists, by its value in the first vocabulary that has it.
+    """
+    tables = _tables()
+    if isinstance(value, StrEnum):
+        for table in tables:
+            for key, title in table.items():
+                if type(key) is type(value) and key == value:
+                    return str(title)
     for table in tables:
         if value in table:
             return str(table[value])

@@ -3,19 +3,37 @@
 from app.activities.models import Activity, Shift, Signup, activity_coorganizers
 from app.audit.models import AuditEntry
 from app.auth.models import LoginThrottle, User, UserSession, user_villages
+from app.childcare.models import (
+    ActivityRegistration,
+    Attendance,
+    CareAction,
+    Child,
+    FileCheck,
+    Problem,
+    Visit,
+    WorkLogEntry,
+)
 from app.directory.models import Organization, Town, Village
 
 __all__ = [
     "Activity",
+    "ActivityRegistration",
+    "Attendance",
     "AuditEntry",
+    "CareAction",
+    "Child",
+    "FileCheck",
     "LoginThrottle",
     "Organization",
+    "Problem",
     "Shift",
     "Signup",
     "Town",
     "User",
     "UserSession",
     "Village",
+    "Visit",
+    "WorkLogEntry",
     "activity_coorganizers",
     "user_villages",
 ]

@@ -23,13 +23,20 @@ class Permission(StrEnum):
     VIEW_DIRECTORY = "view_directory"
     MANAGE_ACTIVITIES = "manage_activities"  # publish and run activities for one's organization
     VOLUNTEER = "volunteer"  # sign up for shifts, keep a service record
+    VIEW_CHILDREN = "view_children"  # children's files in one's own scope (villages, town, county)
+    EDIT_CHILDREN = "edit_children"  # create and update files and their timelines
+    CHECK_FILES = "check_files"  # R4 file checks (town full check, county spot check)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.COORDINATOR: frozenset({Permission.VIEW_DIRECTORY, Permission.MANAGE_ACTIVITIES, Permission.VOLUNTEER}),
-    Role.TOWN_SUPERVISOR: frozenset({Permission.VIEW_DIRECTORY, Permission.VOLUNTEER}),
-    Role.CHILD_DIRECTOR: frozenset({Permission.VIEW_DIRECTORY, Permission.VOLUNTEER}),
+    Role.TOWN_SUPERVISOR: frozenset(
+        {Permission.VIEW_DIRECTORY, Permission.VOLUNTEER, Permission.VIEW_CHILDREN, Permission.CHECK_FILES}
+    ),
+    Role.CHILD_DIRECTOR: frozenset(
+        {Permission.VIEW_DIRECTORY, Permission.VOLUNTEER, Permission.VIEW_CHILDREN, Permission.EDIT_CHILDREN}
+    ),
     Role.VOLUNTEER: frozenset({Permission.VOLUNTEER}),
 }
 
@@ -70,3 +77,50 @@ def require_activity_manager(activity) -> None:
     """Abort with 403 unless the current user may manage ``activity``."""
     if not can_manage_activity(activity):
         abort(403)
+
+
+# --- children's files (R9: least privilege) ---------------------------------------------------------------------
+
+
+def child_scope(query, user: User | None = None):
+    """Limit a ``select(Child)`` to the children ``user`` may see: the administrator all, a supervisor their town,
+    a child director their villages, everyone else none (Primero's rule: scope every case query)."""
+    from sqlalchemy import false
+
+    from app.childcare.models import Child
+
+    user = user if user is not None else current_user
+    if not can(Permission.VIEW_CHILDREN, user):
+        return query.where(false())
+    if user.role == Role.ADMIN:
+        return query
+    if user.role == Role.TOWN_SUPERVISOR:
+        return query.where(Child.town_id == user.town_id)
+    return query.where(Child.village_id.in_([v.id for v in user.villages]))
+
+
+def can_view_child(child, user: User | None = None) -> bool:
+    user = user if user is not None else current_user
+    if not can(Permission.VIEW_CHILDREN, user):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role == Role.TOWN_SUPERVISOR:
+        return child.town_id == user.town_id
+    return child.village_id in {v.id for v in user.villages}
+
+
+def can_edit_child(child, user: User | None = None) -> bool:
+    user = user if user is not None else current_user
+    return can(Permission.EDIT_CHILDREN, user) and can_view_child(child, user)
+
+
+def can_check_file(child, user: User | None = None) -> bool:
+    user = user if user is not None else current_user
+    return can(Permission.CHECK_FILES, user) and can_view_child(child, user)
+
+
+def can_see_full_id(child, user: User | None = None) -> bool:
+    """The whole resident ID number: the administrator and the child's own child director only."""
+    user = user if user is not None else current_user
+    return can_view_child(child, user) and user.role in (Role.ADMIN, Role.CHILD_DIRECTOR)

@@ -139,3 +139,30 @@ class Factory:
             )
             db.session.expunge_all()
             return loaded
+
+    def child(self, village_id: int, *, name: str = "王小明", birth=None, id_number: str | None = None, **values):
+        from datetime import date
+
+        from app.childcare.models import Child, Gender
+
+        with self.app.app_context():
+            village = db.session.get(Village, village_id)
+            return self._save(
+                Child(
+                    name=name,
+                    gender=values.pop("gender", Gender.MALE),
+                    birth_date=birth or date(2015, 6, 12),
+                    id_number=id_number,
+                    village_id=village.id,
+                    town_id=village.town_id,
+                    **values,
+                )
+            )
+
+
+def valid_id_number(birth: str = "20150612", sequence: str = "123", region: str = "610330") -> str:
+    """A resident ID number with a correct check digit (Feng County's region code by default)."""
+    from stdnum.cn import ric
+
+    body = region + birth + sequence
+    return body + ric.calc_check_digit(body + "0")  # it ignores the last character

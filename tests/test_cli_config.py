@@ -115,3 +115,17 @@ def test_development_keeps_its_generated_secret_key(monkeypatch, tmp_path):
 def test_unknown_configuration_name_is_refused():
     with pytest.raises(RuntimeError, match="Unknown configuration"):
         get_config("staging")
+
+
+def test_seed_demo_files_fictional_children_with_visits_and_attendance(app, runner):
+    from app.childcare.models import Attendance, Child, Visit
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        children = db.session.scalars(select(Child)).all()
+        assert len(children) >= 24 and all(c.is_demo and "演示" in c.name for c in children)
+        assert db.session.scalar(select(func.count(Visit.id))) > 0
+        assert db.session.scalar(select(func.count(Attendance.id))) > 0
+    auth = Auth(app.test_client())
+    auth.login("director-shuangshipu", "shouhu-demo")
+    assert "days overdue" in auth.client.get("/children/visits-due?lang=en").get_data(as_text=True)

@@ -5,13 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 
 from app.activities.queries import taken_places, upcoming_activities
 from app.auth.models import Role
+from app.childcare.models import Child
+from app.childcare.services import today
+from app.childcare.visits import overdue_or_due_soon
 from app.extensions import csrf, db
-from app.permissions import Permission, can
+from app.permissions import Permission, can, child_scope
 
 bp = Blueprint("main", __name__)
 
@@ -33,6 +37,10 @@ HOME_ACTIONS = [
     (Permission.MANAGE_ACTIVITIES, _l("New activity"), "manage.new_activity"),
     (Permission.VOLUNTEER, _l("My activities"), "activities.mine"),
     (None, _l("Find activities"), "activities.index"),
+    (Permission.VIEW_CHILDREN, _l("Children's files"), "children.index"),
+    (Permission.EDIT_CHILDREN, _l("New child's file"), "children.new"),
+    (Permission.VIEW_CHILDREN, _l("Visits due"), "children.visits_due_view"),
+    (Permission.CHECK_FILES, _l("Visit compliance"), "children.compliance"),
     (Permission.MANAGE_ACCOUNTS, _l("Staff accounts"), "accounts.index"),
     (Permission.VIEW_DIRECTORY, _l("Organizations and schools"), "directory.organizations"),
     (Permission.VIEW_DIRECTORY, _l("Towns, villages and communities"), "directory.villages"),
@@ -49,9 +57,14 @@ def index():
     if current_user.is_authenticated:
         actions = [(label, endpoint) for perm, label, endpoint in HOME_ACTIONS if perm is None or can(perm)]
     summary = ROLE_SUMMARIES.get(current_user.role) if current_user.is_authenticated else None
+    due = []
+    if can(Permission.EDIT_CHILDREN):
+        due = overdue_or_due_soon(child_scope(select(Child).options(selectinload(Child.village))), today())
     upcoming = upcoming_activities(limit=8)
     taken = taken_places([s.id for a in upcoming for s in a.shifts])
-    return render_template("main/index.html", actions=actions, summary=summary, upcoming=upcoming, taken=taken)
+    return render_template(
+        "main/index.html", actions=actions, summary=summary, upcoming=upcoming, taken=taken, due=due, today=today()
+    )
 
 
 @bp.route("/privacy")

@@ -1,0 +1,104 @@
+"""Forms for children's files and their timeline entries."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.childcare.labels import choices
+from app.childcare.models import (
+    CareKind,
+    CheckLevel,
+    ChildCategory,
+    CloseReason,
+    Gender,
+    ProblemStatus,
+    RiskFlag,
+    VisitKind,
+)
+from app.forms import CheckboxListField
+
+DATE_REQUIRED = InputRequired(message=_l("Please enter a valid date."))
+
+
+class ChildForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter a name.")), Length(max=40)])
+    gender = SelectField(_l("Gender"), choices=choices(Gender))
+    birth_date = DateField(_l("Date of birth"), validators=[DATE_REQUIRED])
+    id_number = StringField(_l("Resident ID number"), validators=[Optional(), Length(max=20)])
+    village_id = SelectField(_l("Village or community"), coerce=int)
+    school_id = SelectField(_l("School"), coerce=int, default=0)
+    grade = StringField(_l("Grade"), validators=[Length(max=30)])
+    categories = CheckboxListField(_l("Categories"), choices=choices(ChildCategory), default=[])
+    risk_flags = CheckboxListField(_l("Risk flags (more frequent visits)"), choices=choices(RiskFlag), default=[])
+    father_name = StringField(_l("Father's name"), validators=[Length(max=40)])
+    mother_name = StringField(_l("Mother's name"), validators=[Length(max=40)])
+    guardian_name = StringField(_l("Guardian's name"), validators=[Length(max=40)])
+    guardian_relation = StringField(_l("Guardian's relationship to the child"), validators=[Length(max=20)])
+    guardian_phone = StringField(_l("Guardian's phone"), validators=[Length(max=20)])
+    parents_workplace = StringField(_l("Where the parents work"), validators=[Length(max=120)])
+    caregiver_name = StringField(_l("Entrusted caregiver"), validators=[Length(max=40)])
+
+
+TEXT = [DataRequired(message=_l("Please write something.")), Length(max=5000)]
+
+
+class VisitForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=choices(VisitKind), default=VisitKind.HOME.value)
+    visited_on = DateField(_l("Date"), validators=[DATE_REQUIRED])
+    findings = TextAreaField(_l("What was found"), validators=TEXT)
+    caregiver_ability = TextAreaField(_l("Entrusted caregiver's ability to care"), validators=[Length(max=5000)])
+    psychological_needs = TextAreaField(_l("Psychological needs"), validators=[Length(max=5000)])
+    problem = TextAreaField(
+        _l("Problem found (optional)"),
+        validators=[Length(max=5000)],
+        description=_l("Opens a problem on the file to follow up."),
+    )
+
+
+class WorkLogForm(FlaskForm):
+    logged_on = DateField(_l("Date"), validators=[DATE_REQUIRED])
+    text = TextAreaField(_l("Work log"), validators=TEXT)
+
+
+class CareActionForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=choices(CareKind))
+    acted_on = DateField(_l("Date"), validators=[DATE_REQUIRED])
+    organization_id = SelectField(_l("By which organization"), coerce=int, default=0)
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
+
+
+class ProblemForm(FlaskForm):
+    found_on = DateField(_l("Date found"), validators=[DATE_REQUIRED])
+    description = TextAreaField(_l("Problem"), validators=TEXT)
+    handler = StringField(_l("Who handles it"), validators=[Length(max=80)])
+
+
+class ProblemUpdateForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=choices(ProblemStatus))
+    handler = StringField(_l("Who handles it"), validators=[Length(max=80)])
+    solution = TextAreaField(_l("Solution"), validators=[Length(max=5000)])
+
+
+class FileCheckForm(FlaskForm):
+    level = SelectField(_l("Check"), choices=choices(CheckLevel))
+    checked_on = DateField(_l("Date"), validators=[DATE_REQUIRED])
+    passed = SelectField(_l("Result"), choices=[("1", _l("Complete")), ("0", _l("Needs work"))])
+    remarks = TextAreaField(_l("Remarks"), validators=[Length(max=5000)])
+
+
+class CloseForm(FlaskForm):
+    reason = SelectField(_l("Reason"), choices=choices(CloseReason))
+
+
+class ChildImportForm(FlaskForm):
+    file = FileField(
+        _l("File (XLSX or CSV)"),
+        validators=[
+            FileRequired(message=_l("Please choose a file.")),
+            FileAllowed(["xlsx", "csv"], message=_l("Please upload an .xlsx or .csv file.")),
+        ],
+    )

@@ -1,0 +1,247 @@
+"""Rules for children's files: validation of the resident ID number, masking, and every change with its audit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
+
+from app.audit.services import record
+from app.auth.models import User
+from app.childcare.models import (
+    CareAction,
+    CareKind,
+    CheckLevel,
+    Child,
+    ChildStatus,
+    CloseReason,
+    FileCheck,
+    Gender,
+    Problem,
+    ProblemStatus,
+    Visit,
+    VisitKind,
+    WorkLogEntry,
+)
+from app.db_types import utcnow
+from app.directory.models import Village
+from app.extensions import db
+from app.timeutils import to_local
+
+
+class ChildError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def today() -> date:
+    """Today in Feng County."""
+    return to_local(utcnow()).date()
+
+
+def normalise_id_number(raw: str) -> str:
+    """An 18-character resident ID number with a valid region, birth date and check digit (upper-case X)."""
+    try:
+        return ric.validate(raw.strip().upper())
+    except StdnumError:
+        raise ChildError(
+            "bad_id_number", _("This is not a valid resident ID number (18 characters, with a correct check digit).")
+        ) from None
+
+
+def mask_id_number(number: str | None) -> str:
+    """``610330********1234``: the region and the last four, never the birth date."""
+    if not number:
+        return ""
+    return number[:6] + "*" * 8 + number[-4:]
+
+
+def mask_name(name: str) -> str:
+    """How a child is named outside the file: 张*明 (surname, a star, the last character); 李* for two characters."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+@dataclass
+class ChildData:
+    name: str
+    gender: Gender
+    birth_date: date
+    village: Village
+    id_number: str | None = None
+    school_id: int | None = None
+    grade: str = ""
+    categories: list[str] = field(default_factory=list)
+    risk_flags: list[str] = field(default_factory=list)
+    father_name: str = ""
+    mother_name: str = ""
+    guardian_name: str = ""
+    guardian_relation: str = ""
+    guardian_phone: str = ""
+    parents_workplace: str = ""
+    caregiver_name: str = ""
+    director_id: int | None = None
+
+
+def check_child_data(data: ChildData, *, is_new: bool, child_id: int | None = None) -> str | None:
+    """Check a file's data (shared by the form and the import); returns the normalised ID number."""
+    if data.birth_date > today():
+        raise ChildError("future_birth", _("The date of birth cannot be in the future."))
+    if is_new and data.birth_date <= today().replace(year=today().year - 18):
+        raise ChildError("adult", _("A new file is only for a child under 18."))
+    number = normalise_id_number(data.id_number) if data.id_number else None
+    if number and ric.get_birth_date(number) != data.birth_date:
+        raise ChildError("id_birth_mismatch", _("The ID number does not match the date of birth."))
+    if number and db.session.scalar(select(Child.id).where(Child.id_number == number, Child.id != (child_id or -1))):
+        raise ChildError("duplicate_id", _("A file with this ID number already exists."))
+    return number
+
+
+def save_child(child: Child, data: ChildData, *, by: User) -> Child:
+    """Create or update a file. A new file is for a child under 18; the ID number, when given, must be valid,
+    unique, and agree with the birth date."""
+    is_new = child.id is None
+    number = check_child_data(data, is_new=is_new, child_id=child.id)
+    for key in ChildData.__dataclass_fields__:
+        if key not in {"village", "id_number"}:
+            setattr(child, key, getattr(data, key))
+    child.name = data.name.strip()
+    child.id_number = number
+    child.village_id = data.village.id
+    child.town_id = data.village.town_id
+    db.session.add(child)
+    db.session.flush()
+    record("child.created" if is_new else "child.updated", child, actor=by)
+    return child
+
+
+def close_file(child: Child, reason: CloseReason, *, by: User) -> None:
+    child.status = ChildStatus.CLOSED
+    child.close_reason = reason
+    child.closed_at = utcnow()
+    record("child.closed", child, actor=by, reason=str(reason))
+
+
+def _not_future(day: date) -> None:
+    if day > today():
+        raise ChildError("future_date", _("The date cannot be in the future."))
+
+
+def record_visit(
+    child: Child,
+    *,
+    kind: VisitKind,
+    visited_on: date,
+    findings: str,
+    caregiver_ability: str = "",
+    psychological_needs: str = "",
+    by: User,
+) -> Visit:
+    """A contact or home visit (R3), with what was found, the entrusted caregiver's ability and psychological needs."""
+    _not_future(visited_on)
+    visit = Visit(
+        child_id=child.id,
+        kind=kind,
+        visited_on=visited_on,
+        findings=findings.strip(),
+        caregiver_ability=caregiver_ability.strip(),
+        psychological_needs=psychological_needs.strip(),
+        author_id=by.id,
+    )
+    db.session.add(visit)
+    db.session.flush()
+    record("child.visit_recorded", child, actor=by, visit=visit.id, kind=str(kind))
+    return visit
+
+
+def add_work_log(child: Child, *, logged_on: date, text: str, by: User) -> WorkLogEntry:
+    _not_future(logged_on)
+    entry = WorkLogEntry(child_id=child.id, logged_on=logged_on, text=text.strip(), author_id=by.id)
+    db.session.add(entry)
+    db.session.flush()
+    record("child.work_logged", child, actor=by, entry=entry.id)
+    return entry
+
+
+def add_care_action(
+    child: Child, *, kind: CareKind, acted_on: date, organization_id: int | None, notes: str, by: User
+) -> CareAction:
+    _not_future(acted_on)
+    action = CareAction(
+        child_id=child.id,
+        kind=kind,
+        acted_on=acted_on,
+        organization_id=organization_id,
+        notes=notes.strip(),
+        author_id=by.id,
+    )
+    db.session.add(action)
+    db.session.flush()
+    record("child.care_recorded", child, actor=by, action=action.id, kind=str(kind))
+    return action
+
+
+def raise_problem(child: Child, *, description: str, found_on: date, by: User, handler: str = "") -> Problem:
+    """A problem found on the child's file for the child director to handle (also raised by concerns elsewhere)."""
+    _not_future(found_on)
+    problem = Problem(
+        child_id=child.id, description=description.strip(), found_on=found_on, handler=handler.strip(), author_id=by.id
+    )
+    db.session.add(problem)
+    db.session.flush()
+    record("child.problem_raised", child, actor=by, problem=problem.id)
+    return problem
+
+
+def update_problem(problem: Problem, *, status: ProblemStatus, handler: str, solution: str, by: User) -> None:
+    """Move a problem along open → in hand → resolved; a resolved problem needs its solution written down."""
+    if status == ProblemStatus.RESOLVED and not solution.strip():
+        raise ChildError("solution_required", _("Please describe how the problem was solved."))
+    problem.status = status
+    problem.handler = handler.strip()
+    problem.solution = solution.strip()
+    problem.resolved_on = today() if status == ProblemStatus.RESOLVED else None
+    record("child.problem_updated", problem, actor=by, child=problem.child_id, status=str(status))
+
+
+def record_file_check(
+    child: Child, *, level: CheckLevel, checked_on: date, passed: bool, remarks: str, by: User
+) -> FileCheck:
+    """R4: a town's full check or the county's spot check of this file."""
+    _not_future(checked_on)
+    check = FileCheck(
+        child_id=child.id, level=level, checked_on=checked_on, passed=passed, remarks=remarks.strip(), checker_id=by.id
+    )
+    db.session.add(check)
+    db.session.flush()
+    record("child.file_checked", child, actor=by, level=str(level), passed=passed)
+    return check
+
+
+def timeline(child: Child) -> list[tuple[date, str, object]]:
+    """Every entry of the file, newest first: (date, kind, entry)."""
+    entries: list[tuple[date, str, object]] = []
+    for kind, model, day in (
+        ("visit", Visit, Visit.visited_on),
+        ("log", WorkLogEntry, WorkLogEntry.logged_on),
+        ("care", CareAction, CareAction.acted_on),
+        ("problem", Problem, Problem.found_on),
+        ("check", FileCheck, FileCheck.checked_on),
+    ):
+        for row in db.session.scalars(select(model).where(model.child_id == child.id)):
+            entries.append((getattr(row, day.key), kind, row))
+    from app.childcare.models import Attendance
+
+    for attendance in db.session.scalars(select(Attendance).where(Attendance.child_id == child.id)):
+        entries.append((to_local(attendance.activity.starts_at).date(), "attendance", attendance))
+    entries.sort(key=lambda item: (item[0], item[2].created_at), reverse=True)
+    return entries

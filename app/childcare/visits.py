@@ -1,0 +1,120 @@
+"""R3 visit rules: contact every child weekly and visit the home monthly; risk-flagged children more often.
+
+The intervals are settings (``VISIT_CONTACT_DAYS``, ``VISIT_HOME_DAYS``, ``VISIT_HOME_DAYS_RISK``) with the plan's
+defaults, so a county can tighten them without a code change.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.childcare.models import Child, ChildStatus, Visit, VisitKind
+from app.extensions import db
+
+
+@dataclass
+class VisitDue:
+    child: Child
+    last_contact: date | None
+    last_home_visit: date | None
+    contact_due: date
+    home_due: date
+
+    @property
+    def next_due(self) -> date:
+        return min(self.contact_due, self.home_due)
+
+    def days_left(self, today: date) -> int:
+        return (self.next_due - today).days
+
+    def is_overdue(self, today: date) -> bool:
+        return self.next_due < today
+
+
+def intervals(child: Child) -> tuple[int, int]:
+    """(days between contacts, days between home visits) for this child under the county's policy."""
+    config = current_app.config
+    home = config["VISIT_HOME_DAYS_RISK"] if child.risk_flags else config["VISIT_HOME_DAYS"]
+    return config["VISIT_CONTACT_DAYS"], home
+
+
+def visits_due(children_query) -> list[VisitDue]:
+    """Due dates for the active children a (scoped) ``select(Child)`` returns, in two queries."""
+    children = list(db.session.scalars(children_query.where(Child.status == ChildStatus.ACTIVE)))
+    ids = [c.id for c in children]
+    last_any: dict[int, date] = {}
+    last_home: dict[int, date] = {}
+    if ids:
+        rows = db.session.execute(
+            select(Visit.child_id, Visit.kind, func.max(Visit.visited_on))
+            .where(Visit.child_id.in_(ids))
+            .group_by(Visit.child_id, Visit.kind)
+        )
+        for child_id, kind, day in rows:
+            last_any[child_id] = max(day, last_any.get(child_id, day))
+            if kind == VisitKind.HOME:
+                last_home[child_id] = day
+    result = []
+    for child in children:
+        contact_days, home_days = intervals(child)
+        opened = child.created_at.date()
+        contact = last_any.get(child.id)
+        home = last_home.get(child.id)
+        result.append(
+            VisitDue(
+                child=child,
+                last_contact=contact,
+                last_home_visit=home,
+                contact_due=(contact or opened) + timedelta(days=contact_days if contact else 0),
+                home_due=(home or opened) + timedelta(days=home_days if home else 0),
+            )
+        )
+    return result
+
+
+def overdue_or_due_soon(children_query, today: date, within_days: int = 7) -> list[VisitDue]:
+    """The child director's work list: overdue first (most overdue at the top), then due within a week."""
+    due = [d for d in visits_due(children_query) if d.days_left(today) <= within_days]
+    return sorted(due, key=lambda d: (d.next_due, d.child.name))
+
+
+@dataclass
+class Compliance:
+    label: str
+    children: int
+    up_to_date: int
+    risk_children: int
+    risk_up_to_date: int
+
+    @property
+    def share(self) -> float | None:
+        return self.up_to_date / self.children if self.children else None
+
+    @property
+    def risk_share(self) -> float | None:
+        return self.risk_up_to_date / self.risk_children if self.risk_children else None
+
+
+def compliance_by(children_query, today: date, key) -> list[Compliance]:
+    """Share of active children not overdue today, grouped by ``key(child) -> label`` (village, director, town)."""
+    groups: dict[str, list[VisitDue]] = defaultdict(list)
+    for due in visits_due(children_query):
+        groups[key(due.child)].append(due)
+    rows = []
+    for group_label, items in sorted(groups.items()):
+        risky = [d for d in items if d.child.risk_flags]
+        rows.append(
+            Compliance(
+                label=group_label,
+                children=len(items),
+                up_to_date=sum(1 for d in items if not d.is_overdue(today)),
+                risk_children=len(risky),
+                risk_up_to_date=sum(1 for d in risky if not d.is_overdue(today)),
+            )
+        )
+    return rows

@@ -1,0 +1,97 @@
+"""R3 visit rules: who is overdue or due this week, most urgent first, and compliance per village and town."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.auth.models import Role
+from app.childcare.models import Child, Visit, VisitKind
+from app.childcare.services import today
+from app.childcare.visits import compliance_by, overdue_or_due_soon
+from app.extensions import db
+from tests.conftest import Auth
+
+
+def add_visit(app, child_id: int, author_id: int, days_ago: int, kind: VisitKind) -> None:
+    with app.app_context():
+        db.session.add(
+            Visit(
+                child_id=child_id,
+                kind=kind,
+                visited_on=today() - timedelta(days=days_ago),
+                findings="好",
+                author_id=author_id,
+            )
+        )
+        db.session.commit()
+
+
+def test_due_list_puts_the_most_overdue_first(app, make):
+    village = make.village()
+    director = make.user(Role.CHILD_DIRECTOR, villages=[village.id])
+    late = make.child(village.id, name="很久没联系")  # home visit 40 days ago: 10 days overdue (and contact 33)
+    add_visit(app, late.id, director.id, 40, VisitKind.HOME)
+    mild = make.child(village.id, name="联系已到期")  # home visit 10 days ago: contact due 3 days ago
+    add_visit(app, mild.id, director.id, 10, VisitKind.HOME)
+    fine = make.child(village.id, name="刚走访过")  # home visit today: next contact in 7 days (still listed)
+    add_visit(app, fine.id, director.id, 0, VisitKind.HOME)
+    far = make.child(village.id, name="上周电话")  # phone 1 day ago, home 5 days ago: due in 6 days
+    add_visit(app, far.id, director.id, 5, VisitKind.HOME)
+    add_visit(app, far.id, director.id, 1, VisitKind.PHONE)
+    with app.test_request_context():
+        due = overdue_or_due_soon(select(Child), today())
+        names = [d.child.name for d in due]
+        lefts = [d.days_left(today()) for d in due]
+    assert names == ["很久没联系", "联系已到期", "上周电话", "刚走访过"]
+    assert lefts == [-33, -3, 6, 7]
+
+
+def test_risk_flag_brings_the_home_visit_forward(app, make):
+    village = make.village()
+    director = make.user(Role.CHILD_DIRECTOR, villages=[village.id])
+    plain = make.child(village.id, name="普通")
+    risky = make.child(village.id, name="重点", risk_flags=["behaviour"])
+    for child in (plain, risky):
+        add_visit(app, child.id, director.id, 20, VisitKind.HOME)
+        add_visit(app, child.id, director.id, 0, VisitKind.PHONE)
+    with app.test_request_context():
+        due = {d.child.name: d.days_left(today()) for d in overdue_or_due_soon(select(Child), today(), 30)}
+    assert due == {"普通": 7, "重点": -6}
+
+
+def test_directors_home_page_lists_visits_due(app, make):
+    village = make.village()
+    director = make.user(Role.CHILD_DIRECTOR, villages=[village.id])
+    make.child(village.id, name="待走访儿童")
+    make.child(make.village().id, name="别村儿童")
+    auth = Auth(app.test_client())
+    auth.login(director.username)
+    page = auth.client.get("/?lang=en").get_data(as_text=True)
+    assert "Visits due (1)" in page and "待走访儿童" in page and "别村儿童" not in page
+    assert "待走访儿童" in auth.client.get("/children/visits-due").get_data(as_text=True)
+
+
+def test_compliance_per_village_for_the_supervisor(app, make):
+    home, other = make.village(name_zh="甲村"), make.village(name_zh="乙村")
+    director = make.user(Role.CHILD_DIRECTOR, villages=[home.id, other.id])
+    ok = make.child(home.id)
+    add_visit(app, ok.id, director.id, 1, VisitKind.HOME)
+    make.child(home.id)  # never visited: overdue
+    make.child(other.id, risk_flags=["child_disability"])
+    with app.test_request_context():
+        rows = {
+            r.label: (r.children, r.up_to_date, r.risk_children)
+            for r in compliance_by(select(Child), today(), lambda c: c.village.name_zh)
+        }
+    assert rows == {"甲村": (2, 1, 0), "乙村": (1, 0, 1)}
+    supervisor = make.user(Role.TOWN_SUPERVISOR, town="shuangshipu")
+    auth = Auth(app.test_client())
+    auth.login(supervisor.username)
+    page = auth.client.get("/children/compliance").get_data(as_text=True)
+    assert "甲村" in page and "1 (50%)" in page
+    volunteer = make.user()
+    other_auth = Auth(app.test_client())
+    other_auth.login(volunteer.username)
+    assert other_auth.client.get("/children/compliance").status_code == 403
