@@ -58,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.directory.routes import bp as directory_bp
     from app.errors.handlers import bp as errors_bp
     from app.main.routes import bp as main_bp
+    from app.mentoring.routes import bp as mentoring_bp
 
     for blueprint in (
         main_bp,
@@ -65,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
         activities_bp,
         manage_bp,
         children_bp,
+        mentoring_bp,
         accounts_bp,
         directory_bp,
         audit_bp,

@@ -32,6 +32,7 @@ VILLAGE_KIND_LABELS = {VillageKind.VILLAGE: _l("Village"), VillageKind.COMMUNITY
 def _tables() -> tuple[dict, ...]:
     from app.activities.labels import AUDIENCE_LABELS, KIND_LABELS, SAFETY_TOPIC_LABELS, STATUS_LABELS
     from app.childcare.labels import CHILD_LABELS
+    from app.mentoring.labels import CONSENT_LABELS, PAIRING_KIND_LABELS, PAIRING_STATUS_LABELS
 
     return (
         ROLE_LABELS,
@@ -42,6 +43,9 @@ def _tables() -> tuple[dict, ...]:
         AUDIENCE_LABELS,
         STATUS_LABELS,
         CHILD_LABELS,
+        PAIRING_KIND_LABELS,
+        CONSENT_LABELS,
+        PAIRING_STATUS_LABELS,
     )
 
 

@@ -14,6 +14,7 @@ from app.childcare.models import (
     WorkLogEntry,
 )
 from app.directory.models import Organization, Town, Village
+from app.mentoring.models import MentoringSession, Pairing
 
 __all__ = [
     "Activity",
@@ -24,7 +25,9 @@ __all__ = [
     "Child",
     "FileCheck",
     "LoginThrottle",
+    "MentoringSession",
     "Organization",
+    "Pairing",
     "Problem",
     "Shift",
     "Signup",

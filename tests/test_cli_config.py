@@ -126,6 +126,9 @@ def test_seed_demo_files_fictional_children_with_visits_and_attendance(app, runn
         assert len(children) >= 24 and all(c.is_demo and "演示" in c.name for c in children)
         assert db.session.scalar(select(func.count(Visit.id))) > 0
         assert db.session.scalar(select(func.count(Attendance.id))) > 0
+        from app.mentoring.models import Pairing
+
+        assert db.session.scalar(select(func.count(Pairing.id))) == 2
     auth = Auth(app.test_client())
     auth.login("director-shuangshipu", "shouhu-demo")
     assert "days overdue" in auth.client.get("/children/visits-due?lang=en").get_data(as_text=True)

@@ -41,6 +41,7 @@ from app.directory.models import Organization, Town
 from app.directory.routes import town_choices
 from app.extensions import db
 from app.labels import label
+from app.mentoring.queries import has_pairings, mentoring_minutes
 from app.permissions import Permission, can_manage_activity, permission_required
 from app.timeutils import local_day_start
 
@@ -240,7 +241,8 @@ def mine():
     live = [s for s in signups if s.status != SignupStatus.CANCELLED]
     upcoming = [s for s in live if s.shift.ends_at > now]
     past = [s for s in live if s.shift.ends_at <= now]
-    minutes = total_minutes(past + upcoming)
+    mentoring = mentoring_minutes(current_user.id)
+    minutes = total_minutes(past + upcoming) + mentoring
     if not current_user.calendar_token:
         current_user.calendar_token = secrets.token_urlsafe(24)
         db.session.commit()
@@ -254,6 +256,7 @@ def mine():
         stars=star_level(minutes / 60),
         feed_url=public_url("activities.personal_feed", token=current_user.calendar_token),
         now=now,
+        has_pairings=has_pairings(current_user.id),
     )
 
 

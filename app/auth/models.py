@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, Date, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime, str_enum, utcnow
@@ -61,8 +61,11 @@ class User(UserMixin, db.Model):
     # Secret for the personal calendar feed URL; resetting it kills the old URL.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Mentor screening by an organization (pairings need it); after this date new sessions pause.
+    screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    screened_until: Mapped[date | None] = mapped_column(Date)
 
-    organization: Mapped[Organization | None] = relationship()
+    organization: Mapped[Organization | None] = relationship(foreign_keys=[organization_id])
     town: Mapped[Town | None] = relationship()
     villages: Mapped[list[Village]] = relationship(secondary=user_villages, order_by=Village.name_zh)
 

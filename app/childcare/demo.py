@@ -79,6 +79,7 @@ def seed_demo_children(today: date) -> None:
                 )
             )
     _past_activity_with_attendance(children[:8], director, today)
+    _demo_pairings(children[8:10], today)
 
 
 def _past_activity_with_attendance(children: list[Child], director: User, today: date) -> None:
@@ -100,3 +101,41 @@ def _past_activity_with_attendance(children: list[Child], director: User, today:
     db.session.flush()
     for child in children[:6]:
         db.session.add(Attendance(activity_id=activity.id, child_id=child.id, marked_by_id=director.id))
+
+
+def _demo_pairings(children: list[Child], today: date) -> None:
+    """Two caring-mother pairings by the Women's Federation, with a session each."""
+    from app.mentoring.models import ConsentMethod, MentoringSession, Pairing, PairingKind
+
+    federation = db.session.scalar(select(Organization).where(Organization.code == "womens-federation"))
+    coordinator = db.session.scalar(select(User).where(User.username == "womens-federation"))
+    mentor = db.session.scalar(select(User).where(User.username == "volunteer-2"))
+    if federation is None or coordinator is None or mentor is None:
+        return
+    mentor.organization_id = federation.id
+    mentor.screened_by_id = federation.id
+    mentor.screened_until = today + timedelta(days=365)
+    for child in children:
+        pairing = Pairing(
+            child_id=child.id,
+            mentor_id=mentor.id,
+            organization_id=federation.id,
+            kind=PairingKind.CARING_MOTHER,
+            started_on=today - timedelta(days=30),
+            goal="演示数据：每周陪伴一次。",
+            shared_needs="演示数据：喜欢读书。",
+            consent_by=child.guardian_name,
+            consent_on=today - timedelta(days=31),
+            consent_method=ConsentMethod.IN_PERSON,
+            created_by_id=coordinator.id,
+        )
+        db.session.add(pairing)
+        db.session.flush()
+        db.session.add(
+            MentoringSession(
+                pairing_id=pairing.id,
+                held_on=today - timedelta(days=7),
+                minutes=90,
+                what_was_done="演示数据：一起读绘本。",
+            )
+        )

@@ -243,5 +243,10 @@ def timeline(child: Child) -> list[tuple[date, str, object]]:
 
     for attendance in db.session.scalars(select(Attendance).where(Attendance.child_id == child.id)):
         entries.append((to_local(attendance.activity.starts_at).date(), "attendance", attendance))
+    from app.mentoring.models import MentoringSession, Pairing
+
+    sessions = select(MentoringSession).join(MentoringSession.pairing).where(Pairing.child_id == child.id)
+    for session in db.session.scalars(sessions):
+        entries.append((session.held_on, "session", session))
     entries.sort(key=lambda item: (item[0], item[2].created_at), reverse=True)
     return entries

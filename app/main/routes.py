@@ -35,7 +35,9 @@ ROLE_SUMMARIES = {
 HOME_ACTIONS = [
     (Permission.MANAGE_ACTIVITIES, _l("Our activities"), "manage.activities"),
     (Permission.MANAGE_ACTIVITIES, _l("New activity"), "manage.new_activity"),
+    (Permission.MANAGE_ACTIVITIES, _l("One-to-one pairings"), "mentoring.manage"),
     (Permission.VOLUNTEER, _l("My activities"), "activities.mine"),
+    (Permission.VOLUNTEER, _l("My pairings"), "mentoring.mine"),
     (None, _l("Find activities"), "activities.index"),
     (Permission.VIEW_CHILDREN, _l("Children's files"), "children.index"),
     (Permission.EDIT_CHILDREN, _l("New child's file"), "children.new"),
