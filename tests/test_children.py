@@ -248,3 +248,43 @@ def test_names_outside_the_file_are_masked(name, masked):
 
 def test_id_number_mask_hides_the_birth_date():
     assert mask_id_number("610330201506121234") == "610330********1234"
+
+
+CHILD_ROUTES = [
+    "/children/",
+    "/children/new",
+    "/children/{id}",
+    "/children/{id}/edit",
+    "/children/{id}/add/visit",
+    "/children/{id}/add/check",
+    "/children/visits-due",
+    "/children/compliance",
+    "/children/import",
+    "/children/import/template.xlsx",
+    "/children/export.xlsx",
+]
+
+
+@pytest.mark.parametrize("role", [Role.VOLUNTEER, Role.COORDINATOR])
+@pytest.mark.parametrize("path", CHILD_ROUTES)
+def test_every_child_data_route_is_closed_to_volunteers_and_coordinators(app, make, places, role, path):
+    child = make.child(places["home"].id)
+    extra = {"organization": "youth-league"} if role == Role.COORDINATOR else {}
+    auth = login_as(app, make, role, **extra)
+    assert auth.client.get(path.format(id=child.id)).status_code == 403
+
+
+@pytest.mark.parametrize("path", CHILD_ROUTES)
+def test_every_child_data_route_sends_anonymous_visitors_to_log_in(client, make, places, path):
+    child = make.child(places["home"].id)
+    response = client.get(path.format(id=child.id))
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_admin_filters_the_audit_log_by_child(app, make, places):
+    child, other = make.child(places["home"].id), make.child(places["home"].id, name="别的孩子")
+    director(app, make, places["home"]).client.get(f"/children/{child.id}")
+    director(app, make, places["home"]).client.get(f"/children/{other.id}")
+    admin = login_as(app, make, Role.ADMIN)
+    page = admin.client.get(f"/admin/audit/?child={child.id}").get_data(as_text=True)
+    assert f"children #{child.id}" in page and f"children #{other.id}" not in page

@@ -36,6 +36,7 @@ from app.activities.services import (
 )
 from app.audit.services import record
 from app.auth.models import Role
+from app.childcare.attendance import children_reached
 from app.directory.models import Organization, Town, Village
 from app.directory.routes import town_choices
 from app.extensions import db
@@ -255,6 +256,7 @@ def activity(activity_id: int):
         duplicate_form=DuplicateForm(),
         short_url=public_url("activities.detail", code=activity.code),
         minutes=service_minutes,
+        reached=children_reached([activity.id]).get(activity.id, 0),
     )
 
 

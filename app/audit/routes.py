@@ -17,9 +17,17 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 @permission_required(Permission.VIEW_AUDIT_LOG)
 def index():
     action = request.args.get("action", "").strip()
+    child_id = request.args.get("child", type=int)
+    actor_id = request.args.get("actor", type=int)
     query = select(AuditEntry).options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id.desc())
     if action:
         query = query.where(AuditEntry.action.startswith(action))
+    if child_id:
+        query = query.where(AuditEntry.object_type == "children", AuditEntry.object_id == child_id)
+    if actor_id:
+        query = query.where(AuditEntry.actor_id == actor_id)
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     page = db.paginate(query, per_page=100, error_out=False)
-    return render_template("audit/index.html", page=page, actions=actions, action=action)
+    return render_template(
+        "audit/index.html", page=page, actions=actions, action=action, child=child_id or "", actor=actor_id or ""
+    )
