@@ -11,6 +11,7 @@ from app.childcare.models import (
     FileCheck,
     Problem,
     Visit,
+    VisitPolicy,
     WorkLogEntry,
 )
 from app.directory.models import Organization, Town, Village
@@ -36,6 +37,7 @@ __all__ = [
     "UserSession",
     "Village",
     "Visit",
+    "VisitPolicy",
     "WorkLogEntry",
     "activity_coorganizers",
     "user_villages",

@@ -26,6 +26,7 @@ class Permission(StrEnum):
     VIEW_CHILDREN = "view_children"  # children's files in one's own scope (villages, town, county)
     EDIT_CHILDREN = "edit_children"  # create and update files and their timelines
     CHECK_FILES = "check_files"  # R4 file checks (town full check, county spot check)
+    MANAGE_SETTINGS = "manage_settings"  # the county's policies, e.g. visit intervals
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -95,3 +95,21 @@ def test_compliance_per_village_for_the_supervisor(app, make):
     other_auth = Auth(app.test_client())
     other_auth.login(volunteer.username)
     assert other_auth.client.get("/children/compliance").status_code == 403
+
+
+def test_admin_changes_the_visit_policy_and_due_dates_follow(app, make):
+    village = make.village()
+    director = make.user(Role.CHILD_DIRECTOR, villages=[village.id])
+    child = make.child(village.id, name="政策")
+    add_visit(app, child.id, director.id, 10, VisitKind.HOME)
+    admin = Auth(app.test_client())
+    admin.login(make.admin().username)
+    bad = admin.post("/children/policy?lang=en", {"contact_days": "0", "home_days": "30", "home_days_risk": "14"})
+    assert "Between 1 and 365" in bad.get_data(as_text=True)
+    admin.post("/children/policy", {"contact_days": "14", "home_days": "30", "home_days_risk": "14"})
+    with app.test_request_context():
+        (due,) = overdue_or_due_soon(select(Child), today())
+        assert due.days_left(today()) == 4  # contact every 14 days now: 10 days ago + 14
+    supervisor = Auth(app.test_client())
+    supervisor.login(make.user(Role.TOWN_SUPERVISOR, town="shuangshipu").username)
+    assert supervisor.client.get("/children/policy").status_code == 403

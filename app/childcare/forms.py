@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.childcare.labels import choices
 from app.childcare.models import (
@@ -102,3 +102,19 @@ class ChildImportForm(FlaskForm):
             FileAllowed(["xlsx", "csv"], message=_l("Please upload an .xlsx or .csv file.")),
         ],
     )
+
+
+def _days(label):
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(message=_l("Please enter a number of days.")),
+            NumberRange(min=1, max=365, message=_l("Between 1 and 365 days.")),
+        ],
+    )
+
+
+class VisitPolicyForm(FlaskForm):
+    contact_days = _days(_l("Contact at least every (days)"))
+    home_days = _days(_l("Home visit at least every (days)"))
+    home_days_risk = _days(_l("Home visit with a risk flag at least every (days)"))

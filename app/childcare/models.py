@@ -237,3 +237,16 @@ class Attendance(db.Model):
     child: Mapped[Child] = relationship()
     marked_by: Mapped[User] = relationship()
     activity: Mapped[Activity] = relationship()
+
+
+class VisitPolicy(db.Model):
+    """The county's R3 visit intervals, set by the administrator (one row; the plan's defaults until then)."""
+
+    __tablename__ = "visit_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_days: Mapped[int] = mapped_column()
+    home_days: Mapped[int] = mapped_column()
+    home_days_risk: Mapped[int] = mapped_column()
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -26,6 +26,7 @@ from app.childcare.forms import (
     ProblemForm,
     ProblemUpdateForm,
     VisitForm,
+    VisitPolicyForm,
     WorkLogForm,
 )
 from app.childcare.models import (
@@ -40,6 +41,7 @@ from app.childcare.models import (
     Problem,
     ProblemStatus,
     VisitKind,
+    VisitPolicy,
 )
 from app.childcare.services import (
     ChildData,
@@ -58,7 +60,7 @@ from app.childcare.services import (
     update_problem,
 )
 from app.childcare.transfer import export_xlsx, import_children, template_xlsx
-from app.childcare.visits import compliance_by, overdue_or_due_soon
+from app.childcare.visits import compliance_by, current_policy, overdue_or_due_soon
 from app.db_types import utcnow
 from app.directory.models import Organization, OrganizationKind, Town, Village
 from app.extensions import db
@@ -502,3 +504,32 @@ def export():
     body = export_xlsx(list(children), by=current_user, scope=f"village:{village_id}" if village_id else "all")
     db.session.commit()
     return Response(body, mimetype=XLSX, headers={"Content-Disposition": 'attachment; filename="children.xlsx"'})
+
+
+@bp.route("/policy", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_SETTINGS)
+def policy():
+    """The county's R3 visit intervals (the plan's defaults: weekly contact, monthly home visit, fortnightly with a
+    risk flag)."""
+    contact, home, home_risk = current_policy()
+    form = VisitPolicyForm(data={"contact_days": contact, "home_days": home, "home_days_risk": home_risk})
+    if form.validate_on_submit():
+        db.session.add(
+            VisitPolicy(
+                contact_days=form.contact_days.data,
+                home_days=form.home_days.data,
+                home_days_risk=form.home_days_risk.data,
+                updated_by_id=current_user.id,
+            )
+        )
+        record(
+            "settings.visit_policy",
+            actor=current_user,
+            contact=form.contact_days.data,
+            home=form.home_days.data,
+            home_risk=form.home_days_risk.data,
+        )
+        db.session.commit()
+        flash(_("The visit policy has been saved."), "success")
+        return redirect(url_for("children.policy"))
+    return render_template("children/policy.html", form=form)

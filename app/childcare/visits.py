@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.childcare.models import Child, ChildStatus, Visit, VisitKind
+from app.childcare.models import Child, ChildStatus, Visit, VisitKind, VisitPolicy
 from app.extensions import db
 
 
@@ -36,11 +36,19 @@ class VisitDue:
         return self.next_due < today
 
 
-def intervals(child: Child) -> tuple[int, int]:
-    """(days between contacts, days between home visits) for this child under the county's policy."""
+def current_policy() -> tuple[int, int, int]:
+    """(contact days, home-visit days, home-visit days with a risk flag): the administrator's, else the settings'."""
+    policy = db.session.scalar(select(VisitPolicy).order_by(VisitPolicy.id.desc()).limit(1))
+    if policy is not None:
+        return policy.contact_days, policy.home_days, policy.home_days_risk
     config = current_app.config
-    home = config["VISIT_HOME_DAYS_RISK"] if child.risk_flags else config["VISIT_HOME_DAYS"]
-    return config["VISIT_CONTACT_DAYS"], home
+    return config["VISIT_CONTACT_DAYS"], config["VISIT_HOME_DAYS"], config["VISIT_HOME_DAYS_RISK"]
+
+
+def intervals(child: Child, policy: tuple[int, int, int] | None = None) -> tuple[int, int]:
+    """(days between contacts, days between home visits) for this child under the county's policy."""
+    contact, home, home_risk = policy or current_policy()
+    return contact, home_risk if child.risk_flags else home
 
 
 def visits_due(children_query) -> list[VisitDue]:
@@ -60,8 +68,9 @@ def visits_due(children_query) -> list[VisitDue]:
             if kind == VisitKind.HOME:
                 last_home[child_id] = day
     result = []
+    policy = current_policy()
     for child in children:
-        contact_days, home_days = intervals(child)
+        contact_days, home_days = intervals(child, policy)
         opened = child.created_at.date()
         contact = last_any.get(child.id)
         home = last_home.get(child.id)

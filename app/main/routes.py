@@ -48,6 +48,7 @@ HOME_ACTIONS = [
     (Permission.VIEW_DIRECTORY, _l("Towns, villages and communities"), "directory.villages"),
     (Permission.MANAGE_DIRECTORY, _l("Import villages or schools (CSV)"), "directory.import_csv"),
     (Permission.VIEW_AUDIT_LOG, _l("Audit log"), "audit.index"),
+    (Permission.MANAGE_SETTINGS, _l("Visit policy"), "children.policy"),
     (None, _l("My account and language"), "auth.account"),
     (None, _l("Change password"), "auth.change_password"),
 ]
