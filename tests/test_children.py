@@ -73,6 +73,7 @@ def test_child_director_creates_a_file(app, make, places):
             "not a valid resident ID",
         ),
         ({"id_number": "12345"}, "not a valid resident ID"),
+        ({"id_number": valid_id_number(region="610332")}, "not a valid resident ID"),  # stdnum: KeyError
         ({"birth_date": (date.today() + timedelta(days=3)).isoformat(), "id_number": ""}, "cannot be in the future"),
         ({"birth_date": "2000-01-01", "id_number": ""}, "only for a child under 18"),
         ({"birth_date": "2015-06-13"}, "does not match the date of birth"),

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -10,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from app.activities.models import Activity
 from app.audit.services import record
+from app.auth.models import User
 from app.childcare.attendance import (
     can_mark_attendance,
     mark_attendance,
@@ -59,7 +71,7 @@ from app.childcare.services import (
     today,
     update_problem,
 )
-from app.childcare.transfer import export_xlsx, import_children, template_xlsx
+from app.childcare.transfer import count_rows, export_xlsx, import_children, import_children_steps, template_xlsx
 from app.childcare.visits import compliance_by, current_policy, overdue_or_due_soon
 from app.db_types import utcnow
 from app.directory.models import Organization, OrganizationKind, Town, Village
@@ -476,7 +488,10 @@ def import_view():
     result = None
     if form.validate_on_submit():
         upload = form.file.data
-        result = import_children(upload.read(), upload.filename or "", by=current_user)
+        raw, filename = upload.read(), upload.filename or ""
+        if count_rows(raw, filename) > LARGE_IMPORT:
+            return Response(stream_with_context(_import_with_progress(raw, filename)), mimetype="text/html")
+        result = import_children(raw, filename, by=current_user)
         if result.errors:
             db.session.rollback()
             flash(_("Nothing was imported: please correct the rows listed below and upload the file again."), "error")
@@ -488,6 +503,30 @@ def import_view():
             )
     status = 422 if result and result.errors else 200
     return render_template("children/import.html", form=form, result=result), status
+
+
+LARGE_IMPORT = 500
+
+
+def _import_with_progress(raw: bytes, filename: str):
+    """A large import streams its page: progress lines appear as rows are checked and saved (no script needed)."""
+    template = current_app.jinja_env.get_template("children/import_progress.html")
+    yield template.module.head()
+    # A streamed body runs after the view returned: load the user into the session that is current now.
+    user = db.session.get(User, current_user.id)
+    steps = import_children_steps(raw, filename, by=user)
+    while True:
+        try:
+            phase, done, total = next(steps)
+        except StopIteration as finished:
+            result = finished.value
+            break
+        yield template.module.progress(phase, done, total)
+    if result.errors:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    yield template.module.result(result)
 
 
 @bp.route("/export.xlsx")

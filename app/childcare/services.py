@@ -49,7 +49,7 @@ def normalise_id_number(raw: str) -> str:
     """An 18-character resident ID number with a valid region, birth date and check digit (upper-case X)."""
     try:
         return ric.validate(raw.strip().upper())
-    except StdnumError:
+    except (StdnumError, KeyError, ValueError):  # stdnum raises KeyError for some region codes it half-knows
         raise ChildError(
             "bad_id_number", _("This is not a valid resident ID number (18 characters, with a correct check digit).")
         ) from None

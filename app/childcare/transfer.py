@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -124,8 +125,32 @@ def _rows(raw: bytes, filename: str) -> list[list[str]]:
     return [[v.strip() for v in row] for row in csv.reader(io.StringIO(decode_csv(raw)))]
 
 
+PROGRESS_EVERY = 250
+
+
 def import_children(raw: bytes, filename: str, *, by: User) -> ImportResult:
     """Validate every row first; only when all are valid are they saved (the ID number finds existing files)."""
+    steps = import_children_steps(raw, filename, by=by)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def count_rows(raw: bytes, filename: str) -> int:
+    """Data rows in an upload (0 when it cannot be read): large files get a page that shows progress."""
+    try:
+        return max(0, len(_rows(raw, filename)) - 1)
+    except Exception:
+        return 0
+
+
+def import_children_steps(
+    raw: bytes, filename: str, *, by: User
+) -> Generator[tuple[str, int, int], None, ImportResult]:
+    """The import as a generator: yields (phase, rows done, rows in all) every ``PROGRESS_EVERY`` rows, so a page
+    can show progress on a file of thousands of rows; returns the ImportResult."""
     result = ImportResult()
     try:
         rows = _rows(raw, filename)
@@ -146,7 +171,10 @@ def import_children(raw: bytes, filename: str, *, by: User) -> ImportResult:
     categories = category_names()
     planned = []
     seen_ids = set()
+    total = len(rows) - 1
     for line, values in enumerate(rows[1:], start=2):
+        if (line - 1) % PROGRESS_EVERY == 0:
+            yield "checked", line - 1, total
         if not any(values):
             continue
         row = dict(zip((attr for _h, attr in COLUMNS), values + [""] * len(COLUMNS), strict=False))
@@ -170,7 +198,9 @@ def import_children(raw: bytes, filename: str, *, by: User) -> ImportResult:
         planned.append((line, data))
     if result.errors:
         return result
-    for _line, data in planned:
+    for done, (_line, data) in enumerate(planned, start=1):
+        if done % PROGRESS_EVERY == 0:
+            yield "saved", done, len(planned)
         existing = _existing(data.id_number)
         save_child(existing or Child(), data, by=by)
         result.created += existing is None
