@@ -39,6 +39,7 @@ from app.auth.models import Role
 from app.childcare.attendance import children_reached
 from app.directory.models import Organization, Town, Village
 from app.directory.routes import town_choices
+from app.domain import apply
 from app.extensions import db
 from app.i18n import localized_name
 from app.labels import label
@@ -263,14 +264,7 @@ def activity(activity_id: int):
 def _lifecycle(activity_id: int, operation, success: str, **kwargs):
     activity = db.get_or_404(Activity, activity_id)
     require_activity_manager(activity)
-    try:
-        operation(activity, by=current_user, **kwargs)
-    except ActivityError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    apply(lambda: operation(activity, by=current_user, **kwargs), success)
     return redirect(url_for("manage.activity", activity_id=activity.id))
 
 

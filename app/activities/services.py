@@ -29,18 +29,14 @@ from app.audit.services import record
 from app.auth.models import User
 from app.db_types import utcnow
 from app.directory.models import Organization
+from app.domain import DomainError
 from app.extensions import db
 
 MAX_SERIES = 60
 
 
-class ActivityError(Exception):
+class ActivityError(DomainError):
     """A broken rule about activities or sign-ups: ``message`` for the user, ``code`` for tests and logs."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass

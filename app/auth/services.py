@@ -17,6 +17,7 @@ from app.auth.models import LoginThrottle, Role, User
 from app.auth.sessions import revoke_sessions
 from app.db_types import utcnow
 from app.directory.models import Organization, Town, Village
+from app.domain import DomainError
 from app.extensions import db
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -41,13 +42,8 @@ COMMON_PASSWORDS = {
 MIN_PASSWORD_LENGTH = 8
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A rule about accounts was broken; ``message`` is ready to show, ``code`` is for tests and logs."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def normalise_phone(raw: str | None) -> str | None:

@@ -75,6 +75,7 @@ from app.childcare.transfer import count_rows, export_xlsx, import_children, imp
 from app.childcare.visits import compliance_by, current_policy, overdue_or_due_soon
 from app.db_types import utcnow
 from app.directory.models import Organization, OrganizationKind, Town, Village
+from app.domain import apply
 from app.extensions import db
 from app.i18n import localized_name
 from app.permissions import (
@@ -359,22 +360,19 @@ def update_problem_view(child_id: int, problem_id: int):
     if not can_edit_child(child):
         abort(403)
     form = ProblemUpdateForm()
-    try:
-        if not form.validate_on_submit():
-            raise ChildError("bad_form", _("Please check the form."))
-        update_problem(
-            problem,
-            status=ProblemStatus(form.status.data),
-            handler=form.handler.data or "",
-            solution=form.solution.data or "",
-            by=current_user,
+    if form.validate_on_submit():
+        apply(
+            lambda: update_problem(
+                problem,
+                status=ProblemStatus(form.status.data),
+                handler=form.handler.data or "",
+                solution=form.solution.data or "",
+                by=current_user,
+            ),
+            _("Saved to the file."),
         )
-    except ChildError as error:
-        db.session.rollback()
-        flash(error.message, "error")
     else:
-        db.session.commit()
-        flash(_("Saved to the file."), "success")
+        flash(_("Please check the form."), "error")
     return redirect(url_for("children.show", child_id=child.id))
 
 

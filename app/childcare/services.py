@@ -29,15 +29,13 @@ from app.childcare.models import (
 )
 from app.db_types import utcnow
 from app.directory.models import Village
+from app.domain import DomainError
 from app.extensions import db
 from app.timeutils import to_local
 
 
-class ChildError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class ChildError(DomainError):
+    """A broken rule about children's files, attendance or pairings."""
 
 
 def today() -> date:

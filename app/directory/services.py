@@ -17,17 +17,15 @@ from sqlalchemy import func, select
 from app.audit.services import record
 from app.auth.models import User
 from app.directory.models import Organization, OrganizationKind, Town, Village, VillageKind
+from app.domain import DomainError
 from app.extensions import db
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9\-]{1,58}$")
 MAX_IMPORT_ROWS = 5000
 
 
-class DirectoryError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class DirectoryError(DomainError):
+    """A broken rule about organizations, villages or an import."""
 
 
 def save_organization(organization: Organization, *, by: User, **values) -> Organization:

@@ -12,6 +12,7 @@ from app.auth.models import Role, User
 from app.childcare.models import Child, ChildStatus
 from app.childcare.services import ChildError, mask_name, today
 from app.directory.models import Organization
+from app.domain import apply
 from app.extensions import db
 from app.i18n import localized_name
 from app.mentoring.forms import EndPairingForm, PairingForm, ScreeningForm, SessionForm
@@ -66,19 +67,10 @@ def manage():
     mentors = _mentors(organization)
     screening.mentor_id.choices = [(m.id, m.name) for m in mentors]
     if screening.validate_on_submit() and organization is not None:
-        try:
-            record_screening(
-                db.session.get(User, screening.mentor_id.data),
-                organization,
-                screening.valid_until.data,
-                by=current_user,
-            )
-        except ChildError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
+        mentor = db.session.get(User, screening.mentor_id.data)
+        if apply(
+            lambda: record_screening(mentor, organization, screening.valid_until.data, by=current_user), _("Saved.")
+        ):
             return redirect(url_for("mentoring.manage"))
     query = (
         select(Pairing)
@@ -163,16 +155,11 @@ def new():
 def manage_pairing(pairing_id: int):
     pairing = _pairing_for_manager(pairing_id)
     form = EndPairingForm()
-    if form.validate_on_submit():
-        try:
-            end_pairing(pairing, form.reason.data, by=current_user)
-        except ChildError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The pairing has ended."), "success")
-            return redirect(url_for("mentoring.manage_pairing", pairing_id=pairing.id))
+    ended = form.validate_on_submit() and apply(
+        lambda: end_pairing(pairing, form.reason.data, by=current_user), _("The pairing has ended.")
+    )
+    if ended:
+        return redirect(url_for("mentoring.manage_pairing", pairing_id=pairing.id))
     return render_template(
         "mentoring/pairing.html",
         pairing=pairing,
@@ -207,21 +194,18 @@ def pairing(pairing_id: int):
     if request.method == "GET":
         form.held_on.data = today()
     if form.validate_on_submit():
-        try:
-            log_session(
+        logged = apply(
+            lambda: log_session(
                 pairing,
                 held_on=form.held_on.data,
                 minutes=form.minutes.data,
                 what_was_done=form.what_was_done.data,
                 worry=form.worry.data or "",
                 by=current_user,
-            )
-        except ChildError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The session has been logged. Thank you!"), "success")
+            ),
+            _("The session has been logged. Thank you!"),
+        )
+        if logged:
             return redirect(url_for("mentoring.pairing", pairing_id=pairing.id))
     return render_template(
         "mentoring/pairing.html",
