@@ -59,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.errors.handlers import bp as errors_bp
     from app.main.routes import bp as main_bp
     from app.mentoring.routes import bp as mentoring_bp
+    from app.reports.routes import bp as reports_bp
 
     for blueprint in (
         main_bp,
@@ -67,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
         manage_bp,
         children_bp,
         mentoring_bp,
+        reports_bp,
         accounts_bp,
         directory_bp,
         audit_bp,

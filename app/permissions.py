@@ -27,6 +27,7 @@ class Permission(StrEnum):
     EDIT_CHILDREN = "edit_children"  # create and update files and their timelines
     CHECK_FILES = "check_files"  # R4 file checks (town full check, county spot check)
     MANAGE_SETTINGS = "manage_settings"  # the county's policies, e.g. visit intervals
+    VIEW_REPORTS = "view_reports"  # the county's reports on every department (coordinators see their own row)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

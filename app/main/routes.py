@@ -36,6 +36,7 @@ HOME_ACTIONS = [
     (Permission.MANAGE_ACTIVITIES, _l("Our activities"), "manage.activities"),
     (Permission.MANAGE_ACTIVITIES, _l("New activity"), "manage.new_activity"),
     (Permission.MANAGE_ACTIVITIES, _l("One-to-one pairings"), "mentoring.manage"),
+    (Permission.MANAGE_ACTIVITIES, _l("Our figures"), "reports.departments"),
     (Permission.VOLUNTEER, _l("My activities"), "activities.mine"),
     (Permission.VOLUNTEER, _l("My pairings"), "mentoring.mine"),
     (None, _l("Find activities"), "activities.index"),
@@ -43,6 +44,7 @@ HOME_ACTIONS = [
     (Permission.EDIT_CHILDREN, _l("New child's file"), "children.new"),
     (Permission.VIEW_CHILDREN, _l("Visits due"), "children.visits_due_view"),
     (Permission.CHECK_FILES, _l("Visit compliance"), "children.compliance"),
+    (Permission.VIEW_REPORTS, _l("Department activity report"), "reports.departments"),
     (Permission.MANAGE_ACCOUNTS, _l("Staff accounts"), "accounts.index"),
     (Permission.VIEW_DIRECTORY, _l("Organizations and schools"), "directory.organizations"),
     (Permission.VIEW_DIRECTORY, _l("Towns, villages and communities"), "directory.villages"),
@@ -58,7 +60,8 @@ HOME_ACTIONS = [
 def index():
     actions = []
     if current_user.is_authenticated:
-        actions = [(label, endpoint) for perm, label, endpoint in HOME_ACTIONS if perm is None or can(perm)]
+        shown = [(label, endpoint) for perm, label, endpoint in HOME_ACTIONS if perm is None or can(perm)]
+        actions = [item for i, item in enumerate(shown) if item[1] not in {e for _l, e in shown[:i]}]
     summary = ROLE_SUMMARIES.get(current_user.role) if current_user.is_authenticated else None
     due = []
     if can(Permission.EDIT_CHILDREN):

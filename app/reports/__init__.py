@@ -1,0 +1,1 @@
+"""The county bureau's reports: activity per department against the plan, exports."""

@@ -1,0 +1,77 @@
+"""Reporting periods in Feng County time: years, quarters, months, vacations, the plan's stages, any range."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.timeutils import local_to_utc
+
+# The plan's stages (DIGEST): launch Feb–Mar 2024, push Mar 2024 – Dec 2025, consolidate Jan–Oct 2026.
+STAGES = {
+    "launch": (date(2024, 2, 1), date(2024, 3, 31), _l("Launch stage (Feb–Mar 2024)")),
+    "push": (date(2024, 3, 1), date(2025, 12, 31), _l("Push stage (Mar 2024 – Dec 2025)")),
+    "consolidate": (date(2026, 1, 1), date(2026, 10, 31), _l("Consolidation stage (Jan–Oct 2026)")),
+}
+# School vacations used until the administrator sets the year's own dates.
+SUMMER = ((7, 1), (8, 31))
+WINTER = ((1, 15), (2, 20))
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days ``first`` to ``last`` inclusive; an activity belongs to the period its start falls in (Beijing time)."""
+
+    kind: str
+    first: date
+    last: date
+    title: str
+
+    @property
+    def starts_at(self) -> datetime:
+        return local_to_utc(self.first, time(0, 0))
+
+    @property
+    def ends_before(self) -> datetime:
+        return local_to_utc(self.last + timedelta(days=1), time(0, 0))
+
+    def query_args(self) -> dict[str, str]:
+        return {"period": "range", "from": self.first.isoformat(), "to": self.last.isoformat()}
+
+
+def parse_period(args, today: date) -> Period:
+    """The period a report's query string asks for; the current year when it asks for nothing valid."""
+    kind = args.get("period", "year")
+    year = args.get("year", type=int) or today.year
+    if not 2000 <= year <= 2100:
+        year = today.year
+    if kind == "quarter":
+        quarter = min(max(args.get("quarter", type=int) or 1, 1), 4)
+        first = date(year, 3 * quarter - 2, 1)
+        last = (date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)) - timedelta(days=1)
+        return Period("quarter", first, last, f"{year} Q{quarter}")
+    if kind == "month":
+        month = min(max(args.get("month", type=int) or 1, 1), 12)
+        first = date(year, month, 1)
+        last = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+        return Period("month", first, last, f"{year}-{month:02d}")
+    if kind in ("summer", "winter"):
+        (m1, d1), (m2, d2) = SUMMER if kind == "summer" else WINTER
+        title = (
+            _("%(year)d summer vacation", year=year) if kind == "summer" else _("%(year)d winter vacation", year=year)
+        )
+        return Period(kind, date(year, m1, d1), date(year, m2, d2), title)
+    if kind in STAGES:
+        first, last, title = STAGES[kind]
+        return Period(kind, first, last, str(title))
+    if kind == "range":
+        try:
+            first, last = date.fromisoformat(args.get("from", "")), date.fromisoformat(args.get("to", ""))
+        except ValueError:
+            first = last = None
+        if first and last and first <= last:
+            return Period("range", first, last, f"{first.isoformat()} – {last.isoformat()}")
+    return Period("year", date(year, 1, 1), date(year, 12, 31), str(year))

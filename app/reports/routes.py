@@ -1,0 +1,170 @@
+"""Report pages and their CSV/XLSX exports: the figures on the page and in the files come from one function."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from app.activities.labels import KIND_LABELS
+from app.audit.services import record
+from app.childcare.services import today
+from app.db_types import utcnow
+from app.directory.models import Organization
+from app.directory.routes import town_choices
+from app.extensions import db
+from app.i18n import localized_name
+from app.labels import label
+from app.permissions import Permission, can
+from app.reports.periods import STAGES, parse_period
+from app.reports.queries import activities_behind, department_report
+from app.timeutils import to_local
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+TASKS = range(1, 19)
+
+
+def _scope() -> int | None:
+    """None for the whole county (the administrator); an organization's id for its own coordinators."""
+    if can(Permission.VIEW_REPORTS):
+        return None
+    if can(Permission.MANAGE_ACTIVITIES) and current_user.organization_id:
+        return current_user.organization_id
+    abort(403)
+
+
+def _filters():
+    period = parse_period(request.args, today())
+    kind = request.args.get("kind") or None
+    town_id = request.args.get("town", type=int)
+    task = request.args.get("task", type=int)
+    if task is not None and task not in TASKS:
+        task = None
+    return period, kind, town_id, task
+
+
+def _table(rows) -> tuple[list[str], list[list]]:
+    """The report as headers and plain values: the page, the CSV and the XLSX all show exactly these."""
+    headers = [
+        _("Organization"),
+        _("Activities held"),
+        *[_("Task %(n)d", n=n) for n in TASKS],
+        _("Safety topics"),
+        _("Volunteers"),
+        _("Service hours"),
+        _("Children reached"),
+        _("Pairings active"),
+        _("Sessions held"),
+    ]
+    values = []
+    for row in rows:
+        values.append(
+            [
+                localized_name(row.organization),
+                len(row.activities),
+                *[len(row.by_task.get(n, ())) for n in TASKS],
+                "、".join(label(t) for t in sorted(row.topics)),
+                len(row.volunteers),
+                row.hours,
+                len(row.children),
+                row.pairings,
+                row.sessions,
+            ]
+        )
+    return headers, values
+
+
+@bp.route("/departments")
+@login_required
+def departments():
+    organization_id = _scope()
+    period, kind, town_id, task = _filters()
+    rows = department_report(period, kind=kind, town_id=town_id, task=task, organization_id=organization_id)
+    headers, values = _table(rows)
+    return render_template(
+        "reports/departments.html",
+        rows=rows,
+        headers=headers,
+        values=values,
+        period=period,
+        tasks=TASKS,
+        kinds=KIND_LABELS,
+        towns=town_choices(),
+        stages=STAGES,
+        filters={"kind": kind or "", "town": town_id or 0, "task": task or 0},
+        args=request.args.to_dict(),
+    )
+
+
+@bp.route("/departments.<fmt>")
+@login_required
+def departments_export(fmt: str):
+    organization_id = _scope()
+    period, kind, town_id, task = _filters()
+    headers, values = _table(
+        department_report(period, kind=kind, town_id=town_id, task=task, organization_id=organization_id)
+    )
+    generated = to_local(utcnow()).strftime("%Y-%m-%d %H:%M")
+    title = _("Department activity report, %(period)s", period=period.title)
+    record("report.exported", actor=current_user, report="departments", format=fmt, period=period.title)
+    db.session.commit()
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([title, _("Generated %(time)s", time=generated)])
+        writer.writerow(headers)
+        writer.writerows(values)
+        return Response(
+            "\ufeff" + buffer.getvalue(),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="departments.csv"'},
+        )
+    if fmt == "xlsx":
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "部门活动"
+        sheet.append([title])
+        sheet.append([_("Generated %(time)s", time=generated)])
+        sheet.append(headers)
+        for cell in sheet[3]:
+            cell.font = Font(bold=True)
+        for row in values:
+            sheet.append(row)
+        sheet.freeze_panes = "B4"
+        sheet.column_dimensions["A"].width = 36
+        for index in range(2, len(headers) + 1):
+            sheet.column_dimensions[get_column_letter(index)].width = 10
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return Response(
+            buffer.getvalue(),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": 'attachment; filename="departments.xlsx"'},
+        )
+    abort(404)
+
+
+@bp.route("/departments/<int:organization_id>/activities")
+@login_required
+def department_activities(organization_id: int):
+    """The activities behind a number in the report."""
+    scope = _scope()
+    if scope is not None and scope != organization_id:
+        abort(403)
+    period, _kind, _town, task = _filters()
+    organization = db.get_or_404(Organization, organization_id)
+    activities = activities_behind(period, organization_id=organization_id, task=task)
+    return render_template(
+        "reports/activities.html",
+        organization=organization,
+        activities=activities,
+        period=period,
+        task=task,
+        back=url_for("reports.departments", **request.args),
+    )
