@@ -50,9 +50,8 @@ class Factory:
             town_row = db.session.scalar(select(Town).where(Town.code == town))
             n = next(_counter)
             values.setdefault("kind", VillageKind.VILLAGE)
-            return self._save(
-                Village(town_id=town_row.id, name_zh=name_zh or f"测试村{n}", name_en=f"Test {n}", **values)
-            )
+            values.setdefault("name_en", f"Test {n}")
+            return self._save(Village(town_id=town_row.id, name_zh=name_zh or f"测试村{n}", **values))
 
     def user(
         self,

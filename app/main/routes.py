@@ -45,6 +45,7 @@ HOME_ACTIONS = [
     (Permission.VIEW_CHILDREN, _l("Visits due"), "children.visits_due_view"),
     (Permission.CHECK_FILES, _l("Visit compliance"), "children.compliance"),
     (Permission.VIEW_REPORTS, _l("Department activity report"), "reports.departments"),
+    (Permission.VIEW_REPORTS, _l("Compliance with the plan"), "reports.compliance_view"),
     (Permission.MANAGE_ACCOUNTS, _l("Staff accounts"), "accounts.index"),
     (Permission.VIEW_DIRECTORY, _l("Organizations and schools"), "directory.organizations"),
     (Permission.VIEW_DIRECTORY, _l("Towns, villages and communities"), "directory.villages"),

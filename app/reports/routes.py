@@ -21,7 +21,8 @@ from app.directory.routes import town_choices
 from app.extensions import db
 from app.i18n import localized_name
 from app.labels import label
-from app.permissions import Permission, can
+from app.permissions import Permission, can, permission_required
+from app.reports.compliance import compliance
 from app.reports.periods import STAGES, parse_period
 from app.reports.queries import activities_behind, department_report
 from app.timeutils import to_local
@@ -168,3 +169,13 @@ def department_activities(organization_id: int):
         task=task,
         back=url_for("reports.departments", **request.args),
     )
+
+
+@bp.route("/compliance")
+@permission_required(Permission.VIEW_REPORTS)
+def compliance_view():
+    """Each countable rule of the plan for a year: met or not, and what is missing."""
+    year = parse_period(request.args, today())
+    if year.kind != "year":
+        year = parse_period({}, today())
+    return render_template("reports/compliance.html", results=compliance(year), year=year)

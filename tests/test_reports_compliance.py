@@ -1,0 +1,83 @@
+"""The compliance page: each rule's verdict for a year, and what is missing."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from sqlalchemy import select
+
+from app.activities.models import ActivityKind
+from app.auth.models import Role
+from app.childcare.models import CheckLevel, FileCheck
+from app.directory.models import Organization, OrganizationKind
+from app.extensions import db
+from tests.conftest import Auth
+from tests.test_reports_departments import at, held
+
+
+def page(app, year: int = 2026) -> str:
+    auth = Auth(app.test_client())
+    auth.login("boss")
+    return html.unescape(auth.client.get(f"/reports/compliance?year={year}&lang=en").get_data(as_text=True))
+
+
+def verdict(text: str, code: str) -> str:
+    part = text.split(f'rule-{code}"', 1)[1].split("</li>", 1)[0]
+    return part
+
+
+def test_r1_names_the_body_that_held_no_safety_event(app, make):
+    make.admin(username="boss")
+    for code in ["education", "police", "mca", "youth-league", "womens-federation"]:
+        held(app, code, at(date(2026, 5, 10), 9), at(date(2026, 5, 10), 11), kind=ActivityKind.SAFETY_VILLAGE)
+    r1 = verdict(page(app), "R1")
+    assert "Not met" in r1 and "Women and Children Work Committee Office" in r1 and "Police" not in r1
+    held(app, "wcwc", at(date(2026, 6, 1), 9), at(date(2026, 6, 1), 11), kind=ActivityKind.SAFETY_VILLAGE)
+    assert "Met" in verdict(page(app), "R1") and "Not met" not in verdict(page(app), "R1")
+    assert "Not met" in verdict(page(app, 2025), "R1")  # another year starts from nothing
+
+
+def test_r2_needs_a_lecture_before_each_vacation(app, make):
+    make.admin(username="boss")
+    make.organization("school-test", kind=OrganizationKind.SCHOOL, name_en="Test School")
+    held(app, "school-test", at(date(2025, 12, 10), 9), at(date(2025, 12, 10), 10), kind=ActivityKind.SAFETY_LECTURE)
+    r2 = verdict(page(app), "R2")
+    assert "Test School (before the summer vacation)" in r2 and "before the winter" not in r2
+    held(app, "school-test", at(date(2026, 6, 20), 9), at(date(2026, 6, 20), 10), kind=ActivityKind.SAFETY_LECTURE)
+    assert "Not met" not in verdict(page(app), "R2")
+
+
+def test_r4_r6_r7_verdicts(app, make):
+    admin = make.admin(username="boss")
+    village = make.village(name_zh="无主任村", name_en="No Director Village")
+    child = make.child(village.id)
+    text = page(app)
+    assert "the county's spot check" in verdict(text, "R4") and "Shuangshipu Town's full check" in verdict(text, "R4")
+    assert "No Director Village needs 1" in verdict(text, "R6")
+    assert "Met" in verdict(text, "R7") and "Not met" not in verdict(text, "R7")
+    with app.app_context():
+        db.session.add_all(
+            [
+                FileCheck(
+                    child_id=child.id, level=CheckLevel.COUNTY_SPOT, checked_on=date(2026, 3, 1), checker_id=admin.id
+                ),
+                FileCheck(
+                    child_id=child.id, level=CheckLevel.TOWN_FULL, checked_on=date(2026, 3, 2), checker_id=admin.id
+                ),
+            ]
+        )
+        station = db.session.scalar(select(Organization).where(Organization.code == "mps-hekou"))
+        station.is_active = False
+        db.session.commit()
+    make.user(Role.CHILD_DIRECTOR, villages=[village.id])
+    text = page(app)
+    assert "Not met" not in verdict(text, "R4")
+    assert "No Director Village" not in verdict(text, "R6")
+    assert "Hekou Town" in verdict(text, "R7")
+
+
+def test_compliance_is_for_the_county(app, make):
+    auth = Auth(app.test_client())
+    auth.login(make.user(Role.COORDINATOR, organization="youth-league").username)
+    assert auth.client.get("/reports/compliance").status_code == 403
