@@ -16,6 +16,7 @@ from app.childcare.models import (
 )
 from app.directory.models import Organization, Town, Village
 from app.mentoring.models import MentoringSession, Pairing
+from app.reports.models import ProgressReport
 
 __all__ = [
     "Activity",
@@ -30,6 +31,7 @@ __all__ = [
     "Organization",
     "Pairing",
     "Problem",
+    "ProgressReport",
     "Shift",
     "Signup",
     "Town",

@@ -180,5 +180,23 @@ def rule_r7() -> RuleResult:
     return RuleResult("R7", _("A minors protection station in every town"), not missing, missing)
 
 
+def rule_r8(year: Period) -> RuleResult:
+    """Each town's progress report submitted before 1 November."""
+    from app.reports.models import ProgressReport
+    from app.reports.progress import is_late
+
+    reports = {
+        r.town_id: r for r in db.session.scalars(select(ProgressReport).where(ProgressReport.year == year.first.year))
+    }
+    missing = []
+    for town in db.session.scalars(select(Town).order_by(Town.sort_order)):
+        report = reports.get(town.id)
+        if report is None or report.submitted_at is None:
+            missing.append(_("%(town)s (not submitted)", town=localized_name(town)))
+        elif is_late(report):
+            missing.append(_("%(town)s (late)", town=localized_name(town)))
+    return RuleResult("R8", _("Every town reported its progress before 1 November"), not missing, missing)
+
+
 def compliance(year: Period) -> list[RuleResult]:
-    return [rule_r1(year), rule_r2(year), rule_r4(year), rule_r5(year), rule_r6(year), rule_r7()]
+    return [rule_r1(year), rule_r2(year), rule_r4(year), rule_r5(year), rule_r6(year), rule_r7(), rule_r8(year)]

@@ -5,25 +5,29 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from sqlalchemy import select
 
 from app.activities.labels import KIND_LABELS
 from app.audit.services import record
 from app.childcare.services import today
 from app.db_types import utcnow
-from app.directory.models import Organization
+from app.directory.models import Organization, Town
 from app.directory.routes import town_choices
 from app.extensions import db
 from app.i18n import localized_name
 from app.labels import label
 from app.permissions import Permission, can, permission_required
 from app.reports.compliance import compliance
+from app.reports.forms import ProgressReportForm
+from app.reports.models import ProgressReport
 from app.reports.periods import STAGES, parse_period
+from app.reports.progress import is_late, report_for, save_report, town_figures
 from app.reports.queries import activities_behind, department_report
 from app.timeutils import to_local
 
@@ -179,3 +183,57 @@ def compliance_view():
     if year.kind != "year":
         year = parse_period({}, today())
     return render_template("reports/compliance.html", results=compliance(year), year=year)
+
+
+@bp.route("/progress")
+@permission_required(Permission.VIEW_REPORTS)
+def progress_overview():
+    """R8 for the bureau: which towns submitted their progress report for the year, when, and who was late."""
+    year = request.args.get("year", type=int) or today().year
+    towns = db.session.scalars(select(Town).order_by(Town.sort_order)).all()
+    reports = {r.town_id: r for r in db.session.scalars(select(ProgressReport).where(ProgressReport.year == year))}
+    return render_template("reports/progress_overview.html", towns=towns, reports=reports, year=year, late=is_late)
+
+
+@bp.route("/progress/<town_code>/<int:year>", methods=["GET", "POST"])
+@login_required
+def progress_report(town_code: str, year: int):
+    """A town's progress report: figures filled in, three sections written by its supervisor, then submitted."""
+    town = db.session.scalar(select(Town).where(Town.code == town_code)) or abort(404)
+    if not (can(Permission.VIEW_REPORTS) or (can(Permission.CHECK_FILES) and current_user.town_id == town.id)):
+        abort(403)
+    if not 2024 <= year <= today().year:
+        abort(404)
+    report = report_for(town, year)
+    form = ProgressReportForm(obj=report)
+    if form.validate_on_submit():
+        submit = "submit" in request.form
+        save_report(
+            report,
+            achievements=form.achievements.data or "",
+            difficulties=form.difficulties.data or "",
+            next_measures=form.next_measures.data or "",
+            submit=submit,
+            by=current_user,
+        )
+        db.session.commit()
+        flash(_("The report has been submitted to the county bureau.") if submit else _("Saved."), "success")
+        return redirect(url_for("reports.progress_report", town_code=town.code, year=year))
+    return render_template(
+        "reports/progress_report.html",
+        town=town,
+        year=year,
+        report=report,
+        form=form,
+        figures=town_figures(town, year, today()),
+        late=is_late(report),
+    )
+
+
+@bp.route("/progress/mine")
+@permission_required(Permission.CHECK_FILES)
+def my_progress_report():
+    """A town supervisor's shortcut to this year's report of their town."""
+    if current_user.town is None:
+        return redirect(url_for("reports.progress_overview"))
+    return redirect(url_for("reports.progress_report", town_code=current_user.town.code, year=today().year))

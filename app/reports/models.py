@@ -1,0 +1,37 @@
+"""Towns' yearly progress reports (R8: to the county bureau before 1 November)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.db_types import UTCDateTime, utcnow
+from app.directory.models import Town
+from app.extensions import db
+
+DEADLINE = (11, 1)  # submitted before 1 November
+
+
+class ProgressReport(db.Model):
+    __tablename__ = "progress_reports"
+    __table_args__ = (UniqueConstraint("town_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"), index=True)
+    year: Mapped[int] = mapped_column()
+    achievements: Mapped[str] = mapped_column(Text, default="")
+    difficulties: Mapped[str] = mapped_column(Text, default="")
+    next_measures: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    town: Mapped[Town] = relationship()
+    submitted_by: Mapped[User | None] = relationship()
+
+    @property
+    def deadline(self) -> date:
+        return date(self.year, *DEADLINE)
