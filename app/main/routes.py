@@ -46,6 +46,7 @@ HOME_ACTIONS = [
     (Permission.CHECK_FILES, _l("Visit compliance"), "children.compliance"),
     (Permission.CHECK_FILES, _l("Our town's progress report"), "reports.my_progress_report"),
     (Permission.VIEW_REPORTS, _l("Department activity report"), "reports.departments"),
+    (Permission.VIEW_REPORTS, _l("Report summary and charts"), "reports.summary"),
     (Permission.VIEW_REPORTS, _l("Compliance with the plan"), "reports.compliance_view"),
     (Permission.VIEW_REPORTS, _l("Town progress reports"), "reports.progress_overview"),
     (Permission.MANAGE_ACCOUNTS, _l("Staff accounts"), "accounts.index"),

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import contains_eager
 
 from app.activities.checkin import service_minutes
 from app.activities.models import Activity, ActivityStatus, Shift, Signup, SignupStatus, activity_coorganizers
@@ -31,8 +32,9 @@ KIND_ORDER = [
 
 
 @dataclass
-class DepartmentRow:
-    organization: Organization
+class Tally:
+    """What a group of held activities amounts to: the figures of one report row."""
+
     activities: set[int] = field(default_factory=set)
     by_task: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     topics: set[str] = field(default_factory=set)
@@ -47,9 +49,21 @@ class DepartmentRow:
         return round(self.minutes / 60, 1)
 
 
+@dataclass
+class DepartmentRow(Tally):
+    organization: Organization | None = None
+
+
 def held_activities(period: Period, *, kind: str | None = None, town_id: int | None = None, task: int | None = None):
-    """(id, organization, plan tasks, safety topics) of the activities held in the period, with the filters."""
-    query = select(Activity.id, Activity.organization_id, Activity.plan_tasks, Activity.safety_topics).where(
+    """(id, organization, plan tasks, safety topics, town, start) of the activities held in the period."""
+    query = select(
+        Activity.id,
+        Activity.organization_id,
+        Activity.plan_tasks,
+        Activity.safety_topics,
+        Activity.town_id,
+        Activity.starts_at,
+    ).where(
         Activity.status == ActivityStatus.COMPLETED,
         Activity.starts_at >= period.starts_at,
         Activity.starts_at < period.ends_before,
@@ -64,6 +78,53 @@ def held_activities(period: Period, *, kind: str | None = None, town_id: int | N
     return rows
 
 
+def tally(
+    period: Period, groups_of, *, kind: str | None = None, town_id: int | None = None, task: int | None = None
+) -> dict:
+    """Tally the activities held in the period into groups: ``groups_of(activity, co_organizer_ids)`` names the
+    groups an activity counts for (its organizations, its town, its plan tasks). Four queries in all."""
+    activities = held_activities(period, kind=kind, town_id=town_id, task=task)
+    by_id = {a.id: a for a in activities}
+    co: dict[int, set[int]] = defaultdict(set)
+    if by_id:
+        for activity_id, org_id in db.session.execute(
+            select(activity_coorganizers.c.activity_id, activity_coorganizers.c.organization_id).where(
+                activity_coorganizers.c.activity_id.in_(by_id)
+            )
+        ):
+            co[activity_id].add(org_id)
+    groups = {a.id: set(groups_of(a, co[a.id])) for a in activities}
+    tallies: dict = defaultdict(Tally)
+    for activity in activities:
+        for key in groups[activity.id]:
+            row = tallies[key]
+            row.activities.add(activity.id)
+            for plan_task in activity.plan_tasks or []:
+                row.by_task[plan_task].add(activity.id)
+            row.topics.update(activity.safety_topics or [])
+    if by_id:
+        signups = db.session.scalars(
+            select(Signup)
+            .join(Signup.shift)
+            .options(contains_eager(Signup.shift))
+            .where(
+                Shift.activity_id.in_(by_id),
+                Signup.status == SignupStatus.CONFIRMED,
+                or_(Signup.checked_in_at.is_not(None), Signup.minutes_override.is_not(None)),
+            )
+        ).all()
+        for signup in signups:
+            for key in groups[signup.shift.activity_id]:
+                tallies[key].volunteers.add(signup.user_id)
+                tallies[key].minutes += service_minutes(signup)
+        for activity_id, child_id in db.session.execute(
+            select(Attendance.activity_id, Attendance.child_id).where(Attendance.activity_id.in_(by_id))
+        ):
+            for key in groups[activity_id]:
+                tallies[key].children.add(child_id)
+    return tallies
+
+
 def department_report(
     period: Period,
     *,
@@ -72,53 +133,21 @@ def department_report(
     task: int | None = None,
     organization_id: int | None = None,
 ) -> list[DepartmentRow]:
-    """One row per active organization (county bodies first), or only ``organization_id``'s row."""
+    """One row per active organization (county bodies first), or only ``organization_id``'s row; an activity
+    counts for its organization and each co-organizer."""
     org_query = select(Organization).where(Organization.is_active)
     if organization_id:
         org_query = org_query.where(Organization.id == organization_id)
     organizations = sorted(
         db.session.scalars(org_query), key=lambda o: (KIND_ORDER.index(o.kind), o.sort_order, o.name_zh)
     )
-    rows = {o.id: DepartmentRow(o) for o in organizations}
-    activities = held_activities(period, kind=kind, town_id=town_id, task=task)
-    by_id = {a.id: a for a in activities}
-    owners: dict[int, set[int]] = defaultdict(set)  # activity -> organizations it counts for
-    for activity in activities:
-        owners[activity.id].add(activity.organization_id)
-    if by_id:
-        for activity_id, org_id in db.session.execute(
-            select(activity_coorganizers.c.activity_id, activity_coorganizers.c.organization_id).where(
-                activity_coorganizers.c.activity_id.in_(by_id)
-            )
-        ):
-            owners[activity_id].add(org_id)
-    for activity_id, org_ids in owners.items():
-        activity = by_id[activity_id]
-        for org_id in org_ids & rows.keys():
-            row = rows[org_id]
-            row.activities.add(activity_id)
-            for plan_task in activity.plan_tasks or []:
-                row.by_task[plan_task].add(activity_id)
-            row.topics.update(activity.safety_topics or [])
-    if by_id:
-        signups = db.session.scalars(
-            select(Signup)
-            .join(Signup.shift)
-            .where(
-                Shift.activity_id.in_(by_id),
-                Signup.status == SignupStatus.CONFIRMED,
-                or_(Signup.checked_in_at.is_not(None), Signup.minutes_override.is_not(None)),
-            )
-        ).all()
-        for signup in signups:
-            for org_id in owners[signup.shift.activity_id] & rows.keys():
-                rows[org_id].volunteers.add(signup.user_id)
-                rows[org_id].minutes += service_minutes(signup)
-        for activity_id, child_id in db.session.execute(
-            select(Attendance.activity_id, Attendance.child_id).where(Attendance.activity_id.in_(by_id))
-        ):
-            for org_id in owners[activity_id] & rows.keys():
-                rows[org_id].children.add(child_id)
+    tallies = tally(period, lambda a, co: {a.organization_id} | co, kind=kind, town_id=town_id, task=task)
+    rows = {}
+    for organization in organizations:
+        found = tallies.get(organization.id) or Tally()
+        rows[organization.id] = DepartmentRow(
+            **{f: getattr(found, f) for f in Tally.__dataclass_fields__}, organization=organization
+        )
     _add_pairings(rows, period)
     return list(rows.values())
 

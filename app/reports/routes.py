@@ -12,12 +12,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
-from app.activities.labels import KIND_LABELS
+from app.activities.labels import KIND_LABELS, PLAN_TASK_LABELS
 from app.audit.services import record
 from app.childcare.services import today
 from app.db_types import utcnow
-from app.directory.models import Organization, Town
+from app.directory.models import Organization, OrganizationKind, Town
 from app.directory.routes import town_choices
 from app.extensions import db
 from app.i18n import localized_name
@@ -29,6 +30,7 @@ from app.reports.models import ProgressReport
 from app.reports.periods import STAGES, parse_period
 from app.reports.progress import is_late, report_for, save_report, town_figures
 from app.reports.queries import activities_behind, department_report
+from app.reports.summary import by_month, by_task, by_town, year_on_year
 from app.timeutils import to_local
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -181,7 +183,7 @@ def compliance_view():
     """Each countable rule of the plan for a year: met or not, and what is missing."""
     year = parse_period(request.args, today())
     if year.kind != "year":
-        year = parse_period({}, today())
+        year = parse_period(MultiDict(), today())
     return render_template("reports/compliance.html", results=compliance(year), year=year)
 
 
@@ -237,3 +239,30 @@ def my_progress_report():
     if current_user.town is None:
         return redirect(url_for("reports.progress_overview"))
     return redirect(url_for("reports.progress_report", town_code=current_user.town.code, year=today().year))
+
+
+@bp.route("/summary")
+@permission_required(Permission.VIEW_REPORTS)
+def summary():
+    """The year's figures by town and plan task, charts, and the plan years side by side."""
+    period = parse_period(MultiDict({"period": "year", "year": request.args.get("year", "")}), today())
+    departments = [
+        (localized_name(r.organization), len(r.activities))
+        for r in department_report(period)
+        if r.organization.kind == OrganizationKind.COUNTY_BODY
+    ]
+    tasks = by_task(period)
+    years, yoy_rows, totals = year_on_year()
+    return render_template(
+        "reports/summary.html",
+        period=period,
+        departments=departments,
+        months=by_month(period),
+        tasks=tasks,
+        tasks_chart=[(str(n), len(t.activities)) for n, t in tasks],
+        towns=by_town(period),
+        task_labels=PLAN_TASK_LABELS,
+        years=years,
+        yoy_rows=yoy_rows,
+        totals=totals,
+    )
