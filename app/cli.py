@@ -14,6 +14,7 @@ from app.childcare.services import today
 from app.directory.models import Organization, Town, Village
 from app.directory.reference import load_demo_places, load_reference_data
 from app.extensions import db
+from app.reports.demo import seed_demo_history
 
 DEMO_PASSWORD = "shouhu-demo"  # noqa: S105 - the documented demo password, never in production
 # username, role, name, organization code, town code, village names (Chinese), phone
@@ -55,6 +56,7 @@ def seed_demo_data() -> list[User]:
     db.session.flush()
     seed_demo_activities(DEMO_PASSWORD)
     seed_demo_children(today())
+    seed_demo_history()
     return accounts
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,22 +13,27 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from app.activities.labels import KIND_LABELS, PLAN_TASK_LABELS
+from app.activities.labels import KIND_LABELS, PLAN_TASK_LABELS, SAFETY_TOPIC_LABELS
+from app.activities.models import SafetyTopic
 from app.audit.services import record
+from app.auth.models import Role
+from app.childcare.models import Child
 from app.childcare.services import today
 from app.db_types import utcnow
-from app.directory.models import Organization, OrganizationKind, Town
+from app.directory.models import Organization, OrganizationKind, Town, Village
 from app.directory.routes import town_choices
 from app.extensions import db
 from app.i18n import localized_name
 from app.labels import label
-from app.permissions import Permission, can, permission_required
+from app.permissions import Permission, can, child_scope, permission_required
 from app.reports.compliance import compliance
+from app.reports.coverage import safety_coverage
 from app.reports.forms import ProgressReportForm
 from app.reports.models import ProgressReport
-from app.reports.periods import STAGES, parse_period
+from app.reports.periods import STAGES, SUMMER, parse_period
 from app.reports.progress import is_late, report_for, save_report, town_figures
 from app.reports.queries import activities_behind, department_report
 from app.reports.summary import by_month, by_task, by_town, year_on_year
@@ -265,4 +271,35 @@ def summary():
         years=years,
         yoy_rows=yoy_rows,
         totals=totals,
+    )
+
+
+@bp.route("/safety-coverage")
+@permission_required(Permission.VIEW_CHILDREN)
+def safety_coverage_view():
+    """Per town and village: children on file who had safety education on a topic this year; the names of those
+    who did not only for their child director and supervisor (the county sees counts)."""
+    topic = request.args.get("topic", SafetyTopic.DROWNING.value)
+    if topic not in {t.value for t in SafetyTopic}:
+        topic = SafetyTopic.DROWNING.value
+    try:
+        until = date.fromisoformat(request.args.get("until", ""))
+    except ValueError:
+        until = date(today().year, *SUMMER[0])
+    rows = safety_coverage(child_scope(select(Child)), topic, until)
+    villages = {v.id: v for v in db.session.scalars(select(Village).options(selectinload(Village.town)))}
+    ordered = sorted(
+        rows.items(), key=lambda item: (villages[item[0][1]].town.sort_order, villages[item[0][1]].name_zh)
+    )
+    show_names = current_user.role in (Role.CHILD_DIRECTOR, Role.TOWN_SUPERVISOR)
+    record("report.safety_coverage", actor=current_user, topic=topic, names_shown=show_names)
+    db.session.commit()
+    return render_template(
+        "reports/coverage.html",
+        rows=ordered,
+        villages=villages,
+        topic=topic,
+        until=until,
+        topics=SAFETY_TOPIC_LABELS,
+        show_names=show_names,
     )
