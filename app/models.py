@@ -1,6 +1,6 @@
 """Every model module, imported once so the metadata (and Alembic's autogenerate) sees all tables."""
 
-from app.activities.models import Activity, Shift, Signup, activity_coorganizers
+from app.activities.models import Activity, Shift, Signup, TrainingParticipant, activity_coorganizers
 from app.audit.models import AuditEntry
 from app.auth.models import LoginThrottle, User, UserSession, user_villages
 from app.childcare.models import (
@@ -35,6 +35,7 @@ __all__ = [
     "Shift",
     "Signup",
     "Town",
+    "TrainingParticipant",
     "User",
     "UserSession",
     "Village",

@@ -81,3 +81,23 @@ def test_compliance_is_for_the_county(app, make):
     auth = Auth(app.test_client())
     auth.login(make.user(Role.COORDINATOR, organization="youth-league").username)
     assert auth.client.get("/reports/compliance").status_code == 403
+
+
+def test_r6_counts_the_directors_recorded_at_a_training(app, make):
+    make.admin(username="boss")
+    village = make.village()
+    trained = make.user(Role.CHILD_DIRECTOR, villages=[village.id], name="受训主任")
+    make.user(Role.CHILD_DIRECTOR, villages=[village.id], name="未训主任")
+    training = held(
+        app, "mca", at(date(2026, 4, 16), 9), at(date(2026, 4, 16), 17), kind=ActivityKind.DIRECTOR_TRAINING
+    )
+    coordinator = Auth(app.test_client())
+    coordinator.login(make.user(Role.COORDINATOR, organization="mca").username)
+    assert "受训主任" in coordinator.client.get(f"/manage/activities/{training}/participants").get_data(as_text=True)
+    coordinator.post(f"/manage/activities/{training}/participants", {"director_ids": [str(trained.id)]})
+    r6 = verdict(page(app), "R6")
+    assert "1 of 2 child directors trained" in r6 and "1 child director(s) not trained" in r6
+    assert "demonstration training" not in r6.split("Missing:")[1]
+    other = Auth(app.test_client())
+    other.login(make.user(Role.COORDINATOR, organization="police").username)
+    assert other.client.get(f"/manage/activities/{training}/participants").status_code == 403

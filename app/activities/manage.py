@@ -12,12 +12,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from app.activities.checkin import check_in, check_out, make_token, mark_no_show, service_minutes
 from app.activities.forms import SHIFT_ROWS, ActivityForm, CancelForm, DuplicateForm, MinutesForm
-from app.activities.models import Activity, ActivityKind, ActivityStatus, Audience, Shift, Signup, SignupStatus
+from app.activities.models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    Audience,
+    Shift,
+    Signup,
+    SignupStatus,
+    TrainingParticipant,
+)
 from app.activities.public import public_url
 from app.activities.qr import qr_png
 from app.activities.queries import organization_service_minutes, taken_places, waitlist_lengths
@@ -35,7 +44,7 @@ from app.activities.services import (
     waitlist_position,
 )
 from app.audit.services import record
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.childcare.attendance import children_reached
 from app.directory.models import Organization, Town, Village
 from app.directory.routes import town_choices
@@ -455,3 +464,33 @@ def signup_action(signup_id: int, action: str):
         db.session.commit()
         flash(_("Saved."), "success")
     return redirect(request.form.get("back") or url_for("manage.checkin_screen", shift_id=signup.shift_id))
+
+
+@bp.route("/activities/<int:activity_id>/participants", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_ACTIVITIES)
+def training_participants(activity_id: int):
+    """For a child director training: tick the child directors who took part (they count as trained, R6)."""
+    activity = db.get_or_404(Activity, activity_id)
+    require_activity_manager(activity)
+    if activity.kind != ActivityKind.DIRECTOR_TRAINING:
+        abort(404)
+    directors = db.session.scalars(
+        select(User).where(User.role == Role.CHILD_DIRECTOR, User.is_active).order_by(User.name)
+    ).all()
+    chosen = set(
+        db.session.scalars(select(TrainingParticipant.user_id).where(TrainingParticipant.activity_id == activity.id))
+    )
+    if request.method == "POST":
+        wanted = {int(v) for v in request.form.getlist("director_ids") if v.isdigit()} & {d.id for d in directors}
+        db.session.execute(
+            delete(TrainingParticipant).where(
+                TrainingParticipant.activity_id == activity.id, TrainingParticipant.user_id.not_in(wanted)
+            )
+        )
+        for user_id in wanted - chosen:
+            db.session.add(TrainingParticipant(activity_id=activity.id, user_id=user_id))
+        record("training.participants", activity, count=len(wanted))
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("manage.training_participants", activity_id=activity.id))
+    return render_template("manage/participants.html", activity=activity, directors=directors, chosen=chosen)

@@ -183,3 +183,14 @@ class Signup(db.Model):
 
     shift: Mapped[Shift] = relationship(back_populates="signups")
     user: Mapped[User] = relationship()
+
+
+class TrainingParticipant(db.Model):
+    """A child director the coordinator recorded among a training's participants (R6: trained this year)."""
+
+    __tablename__ = "training_participants"
+    __table_args__ = (UniqueConstraint("activity_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

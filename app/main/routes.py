@@ -45,6 +45,7 @@ HOME_ACTIONS = [
     (Permission.VIEW_CHILDREN, _l("Visits due"), "children.visits_due_view"),
     (Permission.VIEW_CHILDREN, _l("Safety coverage"), "reports.safety_coverage_view"),
     (Permission.CHECK_FILES, _l("Visit compliance"), "children.compliance"),
+    (Permission.CHECK_FILES, _l("Visits over the year"), "reports.visit_shares"),
     (Permission.CHECK_FILES, _l("Our town's progress report"), "reports.my_progress_report"),
     (Permission.VIEW_REPORTS, _l("Department activity report"), "reports.departments"),
     (Permission.VIEW_REPORTS, _l("Report summary and charts"), "reports.summary"),

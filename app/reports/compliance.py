@@ -13,7 +13,7 @@ from datetime import date, time, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.activities.models import Activity, ActivityKind, ActivityStatus, activity_coorganizers
+from app.activities.models import Activity, ActivityKind, ActivityStatus, TrainingParticipant, activity_coorganizers
 from app.auth.models import Role, User, user_villages
 from app.childcare.models import CheckLevel, Child, ChildStatus, FileCheck
 from app.childcare.services import today
@@ -161,9 +161,25 @@ def rule_r6(year: Period) -> RuleResult:
     mca = db.session.scalar(select(Organization.id).where(Organization.code == "mca"))
     if mca not in _orgs_holding(year, ActivityKind.DIRECTOR_TRAINING):
         missing.append(_("the county's demonstration training of child directors"))
-    return RuleResult(
-        "R6", _("A child director in every village and the county's demonstration training"), not missing, missing
+    trainings = [h.id for h in _held(year, ActivityKind.DIRECTOR_TRAINING)]
+    trained = (
+        set(
+            db.session.scalars(
+                select(TrainingParticipant.user_id).where(TrainingParticipant.activity_id.in_(trainings))
+            )
+        )
+        if trainings
+        else set()
     )
+    active = set(db.session.scalars(select(User.id).where(User.role == Role.CHILD_DIRECTOR, User.is_active)))
+    untrained = len(active - trained)
+    detail = _(
+        "%(trained)d of %(all)d child directors trained this year", trained=len(active & trained), all=len(active)
+    )
+    if untrained:
+        missing.append(_("%(n)d child director(s) not trained this year", n=untrained))
+    title = _("A child director in every village, the county's demonstration training, every director trained")
+    return RuleResult("R6", title, not missing, missing, detail)
 
 
 def rule_r7() -> RuleResult:

@@ -37,6 +37,7 @@ from app.reports.periods import STAGES, SUMMER, parse_period
 from app.reports.progress import is_late, report_for, save_report, town_figures
 from app.reports.queries import activities_behind, department_report
 from app.reports.summary import by_month, by_task, by_town, year_on_year
+from app.reports.visit_rules import child_shares
 from app.timeutils import to_local
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -303,3 +304,26 @@ def safety_coverage_view():
         topics=SAFETY_TOPIC_LABELS,
         show_names=show_names,
     )
+
+
+@bp.route("/visits")
+@permission_required(Permission.CHECK_FILES)
+def visit_shares():
+    """R3 over a year: child-weeks with a contact and child-months with a home visit, by town (county) or by
+    village and child director (a town's supervisor); children with a risk flag separately."""
+    year = request.args.get("year", type=int) or today().year
+    query = child_scope(
+        select(Child).options(selectinload(Child.town), selectinload(Child.village), selectinload(Child.director))
+    )
+    if current_user.role == Role.ADMIN:
+        groupings = [(_("By town"), lambda c: localized_name(c.town))]
+    else:
+        groupings = [
+            (_("By village or community"), lambda c: localized_name(c.village)),
+            (_("By child director"), lambda c: c.director.name if c.director else "—"),
+        ]
+    tables = []
+    for title, key in groupings:
+        everyone, risky = child_shares(year, today(), query, key)
+        tables.append((title, everyone, risky))
+    return render_template("reports/visits.html", year=year, tables=tables)
