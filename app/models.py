@@ -16,7 +16,7 @@ from app.childcare.models import (
 )
 from app.directory.models import Organization, Town, Village
 from app.mentoring.models import MentoringSession, Pairing
-from app.reports.models import ProgressReport
+from app.reports.models import ProgressReport, VacationDates
 
 __all__ = [
     "Activity",
@@ -38,6 +38,7 @@ __all__ = [
     "TrainingParticipant",
     "User",
     "UserSession",
+    "VacationDates",
     "Village",
     "Visit",
     "VisitPolicy",

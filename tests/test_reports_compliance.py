@@ -101,3 +101,42 @@ def test_r6_counts_the_directors_recorded_at_a_training(app, make):
     other = Auth(app.test_client())
     other.login(make.user(Role.COORDINATOR, organization="police").username)
     assert other.client.get(f"/manage/activities/{training}/participants").status_code == 403
+
+
+def test_admin_sets_the_vacations_and_r2_and_the_summer_report_follow(app, make):
+    admin = Auth(app.test_client())
+    admin.login(make.admin(username="boss").username)
+    make.organization("school-vac", kind=OrganizationKind.SCHOOL, name_en="Vacation School")
+    held(app, "school-vac", at(date(2026, 1, 5), 9), at(date(2026, 1, 5), 10), kind=ActivityKind.SAFETY_LECTURE)
+    held(app, "school-vac", at(date(2026, 7, 5), 9), at(date(2026, 7, 5), 10), kind=ActivityKind.SAFETY_LECTURE)
+    # With the usual dates (summer from 1 July) the 5 July lecture is too late.
+    assert "Vacation School (before the summer vacation)" in verdict(page(app), "R2")
+    bad = admin.post(
+        "/reports/vacations?lang=en",
+        {
+            "year": "2026",
+            "winter_first": "2026-01-20",
+            "winter_last": "2026-01-10",
+            "summer_first": "2026-07-15",
+            "summer_last": "2026-08-31",
+        },
+    )
+    assert "must end after it starts" in bad.get_data(as_text=True)
+    admin.post(
+        "/reports/vacations",
+        {
+            "year": "2026",
+            "winter_first": "2026-01-20",
+            "winter_last": "2026-02-25",
+            "summer_first": "2026-07-15",
+            "summer_last": "2026-08-31",
+        },
+    )
+    assert "Not met" not in verdict(page(app), "R2")
+    report = html.unescape(
+        admin.client.get("/reports/departments?period=summer&year=2026&lang=en").get_data(as_text=True)
+    )
+    assert "(Jul 15, 2026 – Aug 31, 2026)" in report
+    supervisor = Auth(app.test_client())
+    supervisor.login(make.user(Role.TOWN_SUPERVISOR, town="hekou").username)
+    assert supervisor.client.get("/reports/vacations").status_code == 403

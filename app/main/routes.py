@@ -57,6 +57,7 @@ HOME_ACTIONS = [
     (Permission.MANAGE_DIRECTORY, _l("Import villages or schools (CSV)"), "directory.import_csv"),
     (Permission.VIEW_AUDIT_LOG, _l("Audit log"), "audit.index"),
     (Permission.MANAGE_SETTINGS, _l("Visit policy"), "children.policy"),
+    (Permission.MANAGE_SETTINGS, _l("School vacations"), "reports.vacations"),
     (None, _l("My account and language"), "auth.account"),
     (None, _l("Change password"), "auth.change_password"),
 ]

@@ -20,7 +20,7 @@ from app.childcare.services import today
 from app.directory.models import Organization, OrganizationKind, Town, Village
 from app.extensions import db
 from app.i18n import localized_name
-from app.reports.periods import SUMMER, WINTER, Period
+from app.reports.periods import Period, vacation
 from app.timeutils import local_to_utc, to_local
 
 R1_BODIES = ["education", "police", "mca", "youth-league", "womens-federation", "wcwc"]
@@ -79,8 +79,8 @@ def rule_r1(year: Period) -> RuleResult:
 def rule_r2(year: Period) -> RuleResult:
     """Every active school held a safety lecture in the two months before the winter and the summer vacation."""
     windows = []
-    for (month, day), _end in (WINTER, SUMMER):
-        start = date(year.first.year, month, day)
+    for kind in ("winter", "summer"):
+        start, _last = vacation(year.first.year, kind)
         windows.append((start - timedelta(days=LECTURE_WINDOW_DAYS), start))
     # The lecture before the winter vacation may fall in the previous November or December.
     lectures = _held_between(

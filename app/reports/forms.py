@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
-from wtforms.validators import Length
+from wtforms import DateField, IntegerField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange
 
 SECTION = [Length(max=20000)]
 
@@ -14,3 +14,32 @@ class ProgressReportForm(FlaskForm):
     achievements = TextAreaField(_l("Achievements"), validators=SECTION, render_kw={"rows": 8})
     difficulties = TextAreaField(_l("Difficulties and problems"), validators=SECTION, render_kw={"rows": 6})
     next_measures = TextAreaField(_l("Measures for next year"), validators=SECTION, render_kw={"rows": 6})
+
+
+class VacationForm(FlaskForm):
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2024, max=2100)])
+    winter_first = DateField(
+        _l("Winter vacation from"), validators=[InputRequired(message=_l("Please enter a valid date."))]
+    )
+    winter_last = DateField(
+        _l("Winter vacation to"), validators=[InputRequired(message=_l("Please enter a valid date."))]
+    )
+    summer_first = DateField(
+        _l("Summer vacation from"), validators=[InputRequired(message=_l("Please enter a valid date."))]
+    )
+    summer_last = DateField(
+        _l("Summer vacation to"), validators=[InputRequired(message=_l("Please enter a valid date."))]
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        ok = True
+        for first, last in ((self.winter_first, self.winter_last), (self.summer_first, self.summer_last)):
+            if last.data < first.data:
+                last.errors.append(_l("The vacation must end after it starts."))
+                ok = False
+            if first.data.year != self.year.data:
+                first.errors.append(_l("The vacation must start in the year chosen."))
+                ok = False
+        return ok

@@ -35,3 +35,16 @@ class ProgressReport(db.Model):
     @property
     def deadline(self) -> date:
         return date(self.year, *DEADLINE)
+
+
+class VacationDates(db.Model):
+    """The year's school winter and summer vacations, set by the administrator (R2 and the vacation reports)."""
+
+    __tablename__ = "vacation_dates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(unique=True)
+    winter_first: Mapped[date] = mapped_column()
+    winter_last: Mapped[date] = mapped_column()
+    summer_first: Mapped[date] = mapped_column()
+    summer_last: Mapped[date] = mapped_column()

@@ -59,11 +59,11 @@ def parse_period(args, today: date) -> Period:
         last = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
         return Period("month", first, last, f"{year}-{month:02d}")
     if kind in ("summer", "winter"):
-        (m1, d1), (m2, d2) = SUMMER if kind == "summer" else WINTER
+        first, last = vacation(year, kind)
         title = (
             _("%(year)d summer vacation", year=year) if kind == "summer" else _("%(year)d winter vacation", year=year)
         )
-        return Period(kind, date(year, m1, d1), date(year, m2, d2), title)
+        return Period(kind, first, last, title)
     if kind in STAGES:
         first, last, title = STAGES[kind]
         return Period(kind, first, last, str(title))
@@ -75,3 +75,18 @@ def parse_period(args, today: date) -> Period:
         if first and last and first <= last:
             return Period("range", first, last, f"{first.isoformat()} – {last.isoformat()}")
     return Period("year", date(year, 1, 1), date(year, 12, 31), str(year))
+
+
+def vacation(year: int, kind: str) -> tuple[date, date]:
+    """The first and last day of the year's ``summer`` or ``winter`` vacation: the administrator's dates, or the
+    usual ones."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.reports.models import VacationDates
+
+    dates = db.session.scalar(select(VacationDates).where(VacationDates.year == year))
+    if dates is not None:
+        return (dates.summer_first, dates.summer_last) if kind == "summer" else (dates.winter_first, dates.winter_last)
+    (m1, d1), (m2, d2) = SUMMER if kind == "summer" else WINTER
+    return date(year, m1, d1), date(year, m2, d2)

@@ -31,9 +31,9 @@ from app.labels import label
 from app.permissions import Permission, can, child_scope, permission_required
 from app.reports.compliance import compliance
 from app.reports.coverage import safety_coverage
-from app.reports.forms import ProgressReportForm
-from app.reports.models import ProgressReport
-from app.reports.periods import STAGES, SUMMER, parse_period
+from app.reports.forms import ProgressReportForm, VacationForm
+from app.reports.models import ProgressReport, VacationDates
+from app.reports.periods import STAGES, parse_period, vacation
 from app.reports.progress import is_late, report_for, save_report, town_figures
 from app.reports.queries import activities_behind, department_report
 from app.reports.summary import by_month, by_task, by_town, year_on_year
@@ -286,7 +286,7 @@ def safety_coverage_view():
     try:
         until = date.fromisoformat(request.args.get("until", ""))
     except ValueError:
-        until = date(today().year, *SUMMER[0])
+        until = vacation(today().year, "summer")[0]
     rows = safety_coverage(child_scope(select(Child)), topic, until)
     villages = {v.id: v for v in db.session.scalars(select(Village).options(selectinload(Village.town)))}
     ordered = sorted(
@@ -327,3 +327,32 @@ def visit_shares():
         everyone, risky = child_shares(year, today(), query, key)
         tables.append((title, everyone, risky))
     return render_template("reports/visits.html", year=year, tables=tables)
+
+
+@bp.route("/vacations", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_SETTINGS)
+def vacations():
+    """The administrator sets each year's winter and summer vacation dates (used by R2 and the vacation reports)."""
+    year = request.values.get("year", type=int) or today().year
+    winter, summer = vacation(year, "winter"), vacation(year, "summer")
+    form = VacationForm(
+        data={
+            "year": year,
+            "winter_first": winter[0],
+            "winter_last": winter[1],
+            "summer_first": summer[0],
+            "summer_last": summer[1],
+        }
+    )
+    if form.validate_on_submit():
+        dates = db.session.scalar(select(VacationDates).where(VacationDates.year == form.year.data)) or VacationDates(
+            year=form.year.data
+        )
+        for name in ("winter_first", "winter_last", "summer_first", "summer_last"):
+            setattr(dates, name, getattr(form, name).data)
+        db.session.add(dates)
+        record("settings.vacations", actor=current_user, year=form.year.data)
+        db.session.commit()
+        flash(_("The vacation dates have been saved."), "success")
+        return redirect(url_for("reports.vacations", year=form.year.data))
+    return render_template("reports/vacations.html", form=form), 422 if form.errors else 200
