@@ -289,3 +289,16 @@ def test_admin_filters_the_audit_log_by_child(app, make, places):
     admin = login_as(app, make, Role.ADMIN)
     page = admin.client.get(f"/admin/audit/?child={child.id}").get_data(as_text=True)
     assert f"children #{child.id}" in page and f"children #{other.id}" not in page
+
+
+def test_children_list_does_not_query_per_child(app, make, places, count_queries):
+    auth = director(app, make, places["home"])
+    make.child(places["home"].id)
+    auth.client.get("/children/")
+    with count_queries() as few:
+        auth.client.get("/children/")
+    for i in range(8):
+        make.child(places["home"].id, name=f"孩子{i}")
+    with count_queries() as many:
+        auth.client.get("/children/")
+    assert many.n == few.n

@@ -115,15 +115,16 @@ def index():
     if status in {s.value for s in ChildStatus}:
         query = query.where(Child.status == ChildStatus(status))
     page = db.paginate(query, per_page=50, error_out=False)
-    record("child.list_viewed", actor=current_user, count=page.total)
-    db.session.commit()
-    return render_template(
+    html = render_template(
         "children/index.html",
         missed=missed_last_three([c.id for c in page.items]),
         page=page,
         villages=_village_choices(),
         filters={"q": q, "village": village_id or 0, "status": status},
     )
+    record("child.list_viewed", actor=current_user, count=page.total)
+    db.session.commit()  # after rendering: a commit expires the loaded rows
+    return html
 
 
 def _village_choices() -> list[tuple[int, str]]:
@@ -249,10 +250,8 @@ def edit(child_id: int):
 @permission_required(Permission.VIEW_CHILDREN)
 def show(child_id: int):
     child = _child_or_404(child_id)
-    record("child.viewed", child, actor=current_user)
-    db.session.commit()
     full_id = can_see_full_id(child)
-    return render_template(
+    html = render_template(
         "children/show.html",
         child=child,
         entries=timeline(child),
@@ -263,6 +262,9 @@ def show(child_id: int):
         close_form=CloseForm(),
         problem_form=ProblemUpdateForm(),
     )
+    record("child.viewed", child, actor=current_user)
+    db.session.commit()  # after rendering: a commit expires the loaded rows
+    return html
 
 
 ENTRY_FORMS = {

@@ -293,9 +293,7 @@ def safety_coverage_view():
         rows.items(), key=lambda item: (villages[item[0][1]].town.sort_order, villages[item[0][1]].name_zh)
     )
     show_names = current_user.role in (Role.CHILD_DIRECTOR, Role.TOWN_SUPERVISOR)
-    record("report.safety_coverage", actor=current_user, topic=topic, names_shown=show_names)
-    db.session.commit()
-    return render_template(
+    page = render_template(
         "reports/coverage.html",
         rows=ordered,
         villages=villages,
@@ -304,6 +302,10 @@ def safety_coverage_view():
         topics=SAFETY_TOPIC_LABELS,
         show_names=show_names,
     )
+    # Committed after rendering: a commit expires every loaded row, and the page would reload them one by one.
+    record("report.safety_coverage", actor=current_user, topic=topic, names_shown=show_names)
+    db.session.commit()
+    return page
 
 
 @bp.route("/visits")
