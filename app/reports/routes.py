@@ -23,7 +23,7 @@ from app.auth.models import Role
 from app.childcare.models import Child
 from app.childcare.services import today
 from app.db_types import utcnow
-from app.directory.models import Organization, OrganizationKind, Town, Village
+from app.directory.models import Organization, Town, Village
 from app.directory.routes import town_choices
 from app.extensions import db
 from app.i18n import localized_name
@@ -36,7 +36,7 @@ from app.reports.models import ProgressReport, VacationDates
 from app.reports.periods import STAGES, parse_period, vacation
 from app.reports.progress import is_late, report_for, save_report, town_figures
 from app.reports.queries import activities_behind, department_report
-from app.reports.summary import by_month, by_task, by_town, year_on_year
+from app.reports.summary import summary as summary_of
 from app.reports.visit_rules import child_shares
 from app.timeutils import to_local
 
@@ -253,25 +253,19 @@ def my_progress_report():
 def summary():
     """The year's figures by town and plan task, charts, and the plan years side by side."""
     period = parse_period(MultiDict({"period": "year", "year": request.args.get("year", "")}), today())
-    departments = [
-        (localized_name(r.organization), len(r.activities))
-        for r in department_report(period)
-        if r.organization.kind == OrganizationKind.COUNTY_BODY
-    ]
-    tasks = by_task(period)
-    years, yoy_rows, totals = year_on_year()
+    data = summary_of(period.first.year)
     return render_template(
         "reports/summary.html",
         period=period,
-        departments=departments,
-        months=by_month(period),
-        tasks=tasks,
-        tasks_chart=[(str(n), len(t.activities)) for n, t in tasks],
-        towns=by_town(period),
+        departments=[(localized_name(o), n) for o, n in data.departments],
+        months=data.months,
+        tasks=data.tasks,
+        tasks_chart=[(str(n), len(t.activities)) for n, t in data.tasks],
+        towns=data.towns,
         task_labels=PLAN_TASK_LABELS,
-        years=years,
-        yoy_rows=yoy_rows,
-        totals=totals,
+        years=data.years,
+        yoy_rows=data.year_rows,
+        totals=data.totals,
     )
 
 
