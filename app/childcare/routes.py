@@ -72,7 +72,7 @@ from app.childcare.services import (
     update_problem,
 )
 from app.childcare.transfer import count_rows, export_xlsx, import_children, import_children_steps, template_xlsx
-from app.childcare.visits import compliance_by, current_policy, overdue_or_due_soon
+from app.childcare.visits import compliance_by, current_policy, groupings, overdue_or_due_soon
 from app.db_types import utcnow
 from app.directory.models import Organization, OrganizationKind, Town, Village
 from app.domain import apply
@@ -221,13 +221,7 @@ def compliance():
         select(Child).options(selectinload(Child.village), selectinload(Child.town), selectinload(Child.director))
     )
     day = today()
-    if current_user.role.value == "admin":
-        tables = [(_("By town"), compliance_by(query, day, lambda c: localized_name(c.town)))]
-    else:
-        tables = [
-            (_("By village or community"), compliance_by(query, day, lambda c: localized_name(c.village))),
-            (_("By child director"), compliance_by(query, day, lambda c: c.director.name if c.director else "—")),
-        ]
+    tables = [(title, compliance_by(query, day, key)) for title, key in groupings(current_user)]
     return render_template("children/compliance.html", tables=tables, today=day)
 
 

@@ -127,3 +127,19 @@ def compliance_by(children_query, today: date, key) -> list[Compliance]:
             )
         )
     return rows
+
+
+def groupings(user) -> list[tuple[str, object]]:
+    """How a user's visit figures are broken down: by town for the county, by village and by child director for a
+    town's supervisor. (title, key function of a child)."""
+    from flask_babel import gettext as _
+
+    from app.auth.models import Role
+    from app.i18n import localized_name
+
+    if user.role == Role.ADMIN:
+        return [(_("By town"), lambda c: localized_name(c.town))]
+    return [
+        (_("By village or community"), lambda c: localized_name(c.village)),
+        (_("By child director"), lambda c: c.director.name if c.director else "—"),
+    ]

@@ -22,6 +22,7 @@ from app.audit.services import record
 from app.auth.models import Role
 from app.childcare.models import Child
 from app.childcare.services import today
+from app.childcare.visits import groupings
 from app.db_types import utcnow
 from app.directory.models import Organization, Town, Village
 from app.directory.routes import town_choices
@@ -311,15 +312,8 @@ def visit_shares():
     query = child_scope(
         select(Child).options(selectinload(Child.town), selectinload(Child.village), selectinload(Child.director))
     )
-    if current_user.role == Role.ADMIN:
-        groupings = [(_("By town"), lambda c: localized_name(c.town))]
-    else:
-        groupings = [
-            (_("By village or community"), lambda c: localized_name(c.village)),
-            (_("By child director"), lambda c: c.director.name if c.director else "—"),
-        ]
     tables = []
-    for title, key in groupings:
+    for title, key in groupings(current_user):
         everyone, risky = child_shares(year, today(), query, key)
         tables.append((title, everyone, risky))
     return render_template("reports/visits.html", year=year, tables=tables)
