@@ -290,16 +290,8 @@ def add_entry(child_id: int, kind: str):
             select(Organization).where(Organization.is_active).order_by(Organization.sort_order)
         )
         form.organization_id.choices = [(0, _("— none —"))] + [(o.id, localized_name(o)) for o in organizations]
-    if form.validate_on_submit():
-        try:
-            _save_entry(child, kind, form)
-        except ChildError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Saved to the file."), "success")
-            return redirect(url_for("children.show", child_id=child.id))
+    if form.validate_on_submit() and apply(lambda: _save_entry(child, kind, form), _("Saved to the file.")):
+        return redirect(url_for("children.show", child_id=child.id))
     return render_template("children/entry.html", child=child, form=form, kind=kind), 422 if form.errors else 200
 
 
@@ -441,29 +433,24 @@ def activity_children(activity_id: int):
 
 
 def _activity_children_action(activity: Activity, may_mark: bool, may_register: bool) -> None:
+    """Remove an attendance, mark one, or register a child, as the form asks and the user may."""
     action = request.form.get("action")
-    try:
-        if action == "remove" and may_mark:
-            attendance = db.session.get(Attendance, request.form.get("attendance_id", type=int))
-            if attendance is None or attendance.activity_id != activity.id:
-                abort(404)
-            remove_attendance(attendance, by=current_user)
-        else:
-            child = db.session.get(Child, request.form.get("child_id", type=int))
-            if child is None:
-                abort(404)
-            if action == "attend" and may_mark:
-                mark_attendance(activity, child, by=current_user, concern=request.form.get("concern", "")[:2000])
-            elif action == "register" and may_register:
-                register_child(activity, child, by=current_user)
-            else:
-                abort(403)
-    except ChildError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if action == "remove" and may_mark:
+        attendance = db.session.get(Attendance, request.form.get("attendance_id", type=int))
+        if attendance is None or attendance.activity_id != activity.id:
+            abort(404)
+        apply(lambda: remove_attendance(attendance, by=current_user), _("Saved."))
+        return
+    child = db.session.get(Child, request.form.get("child_id", type=int))
+    if child is None:
+        abort(404)
+    if action == "attend" and may_mark:
+        concern = request.form.get("concern", "")[:2000]
+        apply(lambda: mark_attendance(activity, child, by=current_user, concern=concern), _("Saved."))
+    elif action == "register" and may_register:
+        apply(lambda: register_child(activity, child, by=current_user), _("Saved."))
     else:
-        db.session.commit()
-        flash(_("Saved."), "success")
+        abort(403)
 
 
 @bp.route("/import/template.xlsx")
