@@ -109,11 +109,12 @@ class Compliance:
         return self.risk_up_to_date / self.risk_children if self.risk_children else None
 
 
-def compliance_by(children_query, today: date, key) -> list[Compliance]:
-    """Share of active children not overdue today, grouped by ``key(child) -> label`` (village, director, town)."""
+def compliance_by(children_query, today: date, column: str, labels: dict) -> list[Compliance]:
+    """Share of active children not overdue today, grouped by the child's ``column`` (village, director, town)
+    named by ``labels``."""
     groups: dict[str, list[VisitDue]] = defaultdict(list)
     for due in visits_due(children_query):
-        groups[key(due.child)].append(due)
+        groups[labels.get(getattr(due.child, column), "—")].append(due)
     rows = []
     for group_label, items in sorted(groups.items()):
         risky = [d for d in items if d.child.risk_flags]
@@ -129,17 +130,27 @@ def compliance_by(children_query, today: date, key) -> list[Compliance]:
     return rows
 
 
-def groupings(user) -> list[tuple[str, object]]:
+def groupings(user) -> list[tuple[str, str, dict]]:
     """How a user's visit figures are broken down: by town for the county, by village and by child director for a
-    town's supervisor. (title, key function of a child)."""
+    town's supervisor. (title, the ``Child`` column grouped by, {its value: label})."""
     from flask_babel import gettext as _
 
-    from app.auth.models import Role
+    from app.auth.models import Role, User
+    from app.directory.models import Town, Village
     from app.i18n import localized_name
 
     if user.role == Role.ADMIN:
-        return [(_("By town"), lambda c: localized_name(c.town))]
+        return [(_("By town"), "town_id", {t.id: localized_name(t) for t in db.session.scalars(select(Town))})]
+    directors = select(Child.director_id).where(Child.director_id.is_not(None)).distinct()
     return [
-        (_("By village or community"), lambda c: localized_name(c.village)),
-        (_("By child director"), lambda c: c.director.name if c.director else "—"),
+        (
+            _("By village or community"),
+            "village_id",
+            {v.id: localized_name(v) for v in db.session.scalars(select(Village))},
+        ),
+        (
+            _("By child director"),
+            "director_id",
+            dict(db.session.execute(select(User.id, User.name).where(User.id.in_(directors))).all()),
+        ),
     ]

@@ -82,12 +82,12 @@ def _table(rows) -> tuple[list[str], list[list]]:
         values.append(
             [
                 localized_name(row.organization),
-                len(row.activities),
-                *[len(row.by_task.get(n, ())) for n in TASKS],
+                row.activities,
+                *[row.by_task.get(n, 0) for n in TASKS],
                 "、".join(label(t) for t in sorted(row.topics)),
-                len(row.volunteers),
+                row.volunteers,
                 row.hours,
-                len(row.children),
+                row.children,
                 row.pairings,
                 row.sessions,
             ]
@@ -261,7 +261,7 @@ def summary():
         departments=[(localized_name(o), n) for o, n in data.departments],
         months=data.months,
         tasks=data.tasks,
-        tasks_chart=[(str(n), len(t.activities)) for n, t in data.tasks],
+        tasks_chart=[(str(n), t.activities) for n, t in data.tasks],
         towns=data.towns,
         task_labels=PLAN_TASK_LABELS,
         years=data.years,
@@ -282,12 +282,12 @@ def safety_coverage_view():
         until = date.fromisoformat(request.args.get("until", ""))
     except ValueError:
         until = vacation(today().year, "summer")[0]
-    rows = safety_coverage(child_scope(select(Child)), topic, until)
+    show_names = current_user.role in (Role.CHILD_DIRECTOR, Role.TOWN_SUPERVISOR)
+    rows = safety_coverage(child_scope(select(Child)), topic, until, names=show_names)
     villages = {v.id: v for v in db.session.scalars(select(Village).options(selectinload(Village.town)))}
     ordered = sorted(
         rows.items(), key=lambda item: (villages[item[0][1]].town.sort_order, villages[item[0][1]].name_zh)
     )
-    show_names = current_user.role in (Role.CHILD_DIRECTOR, Role.TOWN_SUPERVISOR)
     page = render_template(
         "reports/coverage.html",
         rows=ordered,
@@ -309,12 +309,9 @@ def visit_shares():
     """R3 over a year: child-weeks with a contact and child-months with a home visit, by town (county) or by
     village and child director (a town's supervisor); children with a risk flag separately."""
     year = request.args.get("year", type=int) or today().year
-    query = child_scope(
-        select(Child).options(selectinload(Child.town), selectinload(Child.village), selectinload(Child.director))
-    )
     tables = []
-    for title, key in groupings(current_user):
-        everyone, risky = child_shares(year, today(), query, key)
+    for title, *grouping in groupings(current_user):
+        everyone, risky = child_shares(year, today(), child_scope(select(Child)), *grouping)
         tables.append((title, everyone, risky))
     return render_template("reports/visits.html", year=year, tables=tables)
 
