@@ -18,6 +18,7 @@ from app.auth.models import Role, User
 from app.childcare.models import Attendance, Child, Gender, Visit, VisitKind
 from app.directory.models import Organization, Town, Village
 from app.extensions import db
+from app.reports.reach import recount_all
 from app.timeutils import local_to_utc
 
 KINDS = list(ActivityKind)
@@ -222,6 +223,7 @@ def generate(*, children: int, activities_per_year: int, attendance: int, visits
             for i in range(visits)
         ),
     )
+    recount_all()  # the bulk inserts skipped the hooks that keep the yearly counts
     db.session.commit()
     return {
         "children": children,

@@ -95,7 +95,8 @@ class Activity(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_code)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    # active_history: the yearly counts (``app.reports.reach``) recount the old organization and year too.
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True, active_history=True)
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[ActivityKind] = mapped_column(str_enum(ActivityKind), index=True)
@@ -105,10 +106,12 @@ class Activity(db.Model):
     town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"), index=True)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
     venue: Mapped[str] = mapped_column(String(200), default="")
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True, active_history=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expected_children: Mapped[int] = mapped_column(default=0)
-    status: Mapped[ActivityStatus] = mapped_column(str_enum(ActivityStatus), default=ActivityStatus.DRAFT, index=True)
+    status: Mapped[ActivityStatus] = mapped_column(
+        str_enum(ActivityStatus), default=ActivityStatus.DRAFT, index=True, active_history=True
+    )
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")
     # Raised on every change volunteers should hear about; the calendar's SEQUENCE.
     sequence: Mapped[int] = mapped_column(default=0)

@@ -48,3 +48,18 @@ class VacationDates(db.Model):
     winter_last: Mapped[date] = mapped_column()
     summer_first: Mapped[date] = mapped_column()
     summer_last: Mapped[date] = mapped_column()
+
+
+class YearlyReach(db.Model):
+    """Children reached (unique, from attendance) per organization and calendar year in Beijing time.
+
+    The one department-report figure that cannot be summed and is too costly to count live over a large
+    deployment's year. ``app.reports.reach`` keeps it exact: any change to an attendance or to a held activity
+    recounts the (organization, year) pairs it touches from the source rows.
+    """
+
+    __tablename__ = "yearly_reach"
+
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    children: Mapped[int] = mapped_column(default=0)

@@ -23,6 +23,7 @@ from app.childcare.models import Attendance
 from app.directory.models import Organization, OrganizationKind
 from app.extensions import db
 from app.mentoring.models import MentoringSession, Pairing
+from app.reports.models import YearlyReach
 from app.reports.periods import Period
 from app.sql import json_items
 from app.timeutils import local_to_utc
@@ -143,13 +144,14 @@ def figures(
     *,
     full: bool = True,
     detail: bool = False,
+    children: bool = True,
     kind: str | None = None,
     town_id: int | None = None,
     task: int | None = None,
 ) -> dict:
     """{key: Figures} for the activities held in the period, grouped by ``grouping``. Only activity counts unless
-    ``full`` (volunteers, hours, children); per-task counts and safety topics with ``detail``. One to five
-    statements, whatever the amount of data."""
+    ``full`` (volunteers, hours and, unless told not to, children); per-task counts and safety topics with
+    ``detail``. One to five statements, whatever the amount of data."""
     activities = held(period, kind=kind, town_id=town_id, task=task)
     groups = grouping(activities).cte("grouped")
     result: dict = {}
@@ -188,6 +190,7 @@ def figures(
         ):
             row(key).volunteers = volunteers
             row(key).minutes = int(minutes or 0)
+    if full and children:
         # DISTINCT pairs first, then a count: lets PostgreSQL hash instead of sorting every attendance.
         pairs = (
             select(groups.c.key, Attendance.child_id)
@@ -196,9 +199,18 @@ def figures(
             .distinct()
             .subquery()
         )
-        for key, children in db.session.execute(select(pairs.c.key, func.count()).group_by(pairs.c.key)):
-            row(key).children = children
+        for key, count in db.session.execute(select(pairs.c.key, func.count()).group_by(pairs.c.key)):
+            row(key).children = count
     return result
+
+
+def reached(year: int) -> dict[int, int]:
+    """{organization: unique children reached} in a calendar year, as ``app.reports.reach`` keeps them."""
+    return dict(
+        db.session.execute(
+            select(YearlyReach.organization_id, YearlyReach.children).where(YearlyReach.year == year)
+        ).all()
+    )
 
 
 def department_report(
@@ -217,7 +229,12 @@ def department_report(
     organizations = sorted(
         db.session.scalars(org_query), key=lambda o: (KIND_ORDER.index(o.kind), o.sort_order, o.name_zh)
     )
-    found = figures(period, by_organizer, detail=True, kind=kind, town_id=town_id, task=task)
+    # A whole calendar year, unfiltered, takes its unique children from the kept yearly counts (``reach``).
+    year = period.calendar_year if not (kind or town_id or task) else None
+    found = figures(period, by_organizer, detail=True, children=year is None, kind=kind, town_id=town_id, task=task)
+    if year is not None:
+        for organization_id, children in reached(year).items():
+            found.setdefault(organization_id, Figures()).children = children
     rows = {o.id: DepartmentRow(**vars(found.get(o.id) or Figures()), organization=o) for o in organizations}
     _add_pairings(rows, period)
     return list(rows.values())

@@ -13,14 +13,10 @@ from sqlalchemy import select
 
 from app.directory.models import Organization, OrganizationKind, Town
 from app.extensions import db
-from app.reports.periods import Period
+from app.reports.periods import Period, year_period
 from app.reports.queries import KIND_ORDER, Figures, by_organizer, by_range, by_task, by_town, figures
 
 YEARS = (2024, 2025, 2026)
-
-
-def year_period(year: int) -> Period:
-    return Period("year", date(year, 1, 1), date(year, 12, 31), str(year))
 
 
 @dataclass
