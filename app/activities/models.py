@@ -95,15 +95,15 @@ class Activity(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_code)
-    # active_history: the yearly counts (``app.reports.reach``) recount the old organization and year too.
+    # active_history (here and below): the yearly counts (``app.reports.reach``) recount the old values too.
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True, active_history=True)
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[ActivityKind] = mapped_column(str_enum(ActivityKind), index=True)
-    plan_tasks: Mapped[list[int]] = mapped_column(JSON, default=list)
+    plan_tasks: Mapped[list[int]] = mapped_column(JSON, default=list, active_history=True)
     safety_topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     audience: Mapped[Audience] = mapped_column(str_enum(Audience), default=Audience.CHILDREN)
-    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"), index=True)
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"), index=True, active_history=True)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
     venue: Mapped[str] = mapped_column(String(200), default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True, active_history=True)

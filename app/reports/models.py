@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -51,15 +51,17 @@ class VacationDates(db.Model):
 
 
 class YearlyReach(db.Model):
-    """Children reached (unique, from attendance) per organization and calendar year in Beijing time.
+    """Children reached (unique, from attendance) in a calendar year (Beijing time), per organization, town, plan
+    task and for the whole county (key 0).
 
-    The one department-report figure that cannot be summed and is too costly to count live over a large
-    deployment's year. ``app.reports.reach`` keeps it exact: any change to an attendance or to a held activity
-    recounts the (organization, year) pairs it touches from the source rows.
+    The figures the yearly reports cannot add up from smaller ones and that cost most to count live over a large
+    deployment's year. ``app.reports.reach`` keeps them exact: any change to an attendance or to a held activity
+    recounts the rows it touches from the source rows.
     """
 
     __tablename__ = "yearly_reach"
 
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    grouping: Mapped[str] = mapped_column(String(16), primary_key=True)  # organization, town, task, county
+    key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     children: Mapped[int] = mapped_column(default=0)

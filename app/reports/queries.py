@@ -124,6 +124,20 @@ def by_task(activities: CTE) -> Select:
     )
 
 
+def overall(activities: CTE) -> Select:
+    """The whole county: one group, key 0."""
+    return select(activities.c.id.label("activity_id"), literal(0).label("key"))
+
+
+# The groupings whose yearly unique children ``app.reports.reach`` keeps, by the name the table stores them under.
+KEPT_GROUPINGS: dict[str, Grouping] = {
+    "organization": by_organizer,
+    "town": by_town,
+    "task": by_task,
+    "county": overall,
+}
+
+
 def by_range(bounds: Sequence[tuple[object, date]]) -> Grouping:
     """By which of consecutive date ranges the activity starts in: ``bounds`` are (key, first day) in order."""
 
@@ -144,14 +158,14 @@ def figures(
     *,
     full: bool = True,
     detail: bool = False,
-    children: bool = True,
     kind: str | None = None,
     town_id: int | None = None,
     task: int | None = None,
 ) -> dict:
     """{key: Figures} for the activities held in the period, grouped by ``grouping``. Only activity counts unless
-    ``full`` (volunteers, hours and, unless told not to, children); per-task counts and safety topics with
-    ``detail``. One to five statements, whatever the amount of data."""
+    ``full`` (volunteers, hours, children); per-task counts and safety topics with ``detail``. One to five
+    statements, whatever the amount of data. Unique children of an unfiltered calendar year come from the kept
+    yearly counts (``app.reports.reach``) for the groupings it keeps."""
     activities = held(period, kind=kind, town_id=town_id, task=task)
     groups = grouping(activities).cte("grouped")
     result: dict = {}
@@ -190,7 +204,12 @@ def figures(
         ):
             row(key).volunteers = volunteers
             row(key).minutes = int(minutes or 0)
-    if full and children:
+    kept = next((name for name, kept in KEPT_GROUPINGS.items() if kept is grouping), None)
+    year = period.calendar_year if kept and not (kind or town_id or task) else None
+    if full and year is not None:
+        for key, count in reached(kept, year).items():
+            row(key).children = count
+    elif full:
         # DISTINCT pairs first, then a count: lets PostgreSQL hash instead of sorting every attendance.
         pairs = (
             select(groups.c.key, Attendance.child_id)
@@ -204,11 +223,13 @@ def figures(
     return result
 
 
-def reached(year: int) -> dict[int, int]:
-    """{organization: unique children reached} in a calendar year, as ``app.reports.reach`` keeps them."""
+def reached(grouping: str, year: int) -> dict[int, int]:
+    """{key: unique children reached} of a grouping in a calendar year, as ``app.reports.reach`` keeps them."""
     return dict(
         db.session.execute(
-            select(YearlyReach.organization_id, YearlyReach.children).where(YearlyReach.year == year)
+            select(YearlyReach.key, YearlyReach.children).where(
+                YearlyReach.grouping == grouping, YearlyReach.year == year
+            )
         ).all()
     )
 
@@ -229,12 +250,7 @@ def department_report(
     organizations = sorted(
         db.session.scalars(org_query), key=lambda o: (KIND_ORDER.index(o.kind), o.sort_order, o.name_zh)
     )
-    # A whole calendar year, unfiltered, takes its unique children from the kept yearly counts (``reach``).
-    year = period.calendar_year if not (kind or town_id or task) else None
-    found = figures(period, by_organizer, detail=True, children=year is None, kind=kind, town_id=town_id, task=task)
-    if year is not None:
-        for organization_id, children in reached(year).items():
-            found.setdefault(organization_id, Figures()).children = children
+    found = figures(period, by_organizer, detail=True, kind=kind, town_id=town_id, task=task)
     rows = {o.id: DepartmentRow(**vars(found.get(o.id) or Figures()), organization=o) for o in organizations}
     _add_pairings(rows, period)
     return list(rows.values())

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from app.directory.models import Organization, OrganizationKind, Town
 from app.extensions import db
-from app.reports.periods import Period, year_period
-from app.reports.queries import KIND_ORDER, Figures, by_organizer, by_range, by_task, by_town, figures
+from app.reports.periods import year_period
+from app.reports.queries import KIND_ORDER, Figures, by_organizer, by_range, by_task, by_town, figures, overall
 
 YEARS = (2024, 2025, 2026)
 
@@ -34,8 +34,7 @@ class Summary:
 def summary(year: int) -> Summary:
     chosen = year_period(year)
     counts = {y: figures(year_period(y), by_organizer, full=False) for y in sorted({*YEARS, year})}
-    whole = Period("range", date(YEARS[0], 1, 1), date(YEARS[-1], 12, 31), "")
-    totals = figures(whole, by_range([(y, date(y, 1, 1)) for y in YEARS]))
+    totals = {y: figures(year_period(y), overall).get(0, Figures()) for y in YEARS}
     monthly = figures(chosen, by_range([(m, date(year, m, 1)) for m in range(1, 13)]), full=False)
     by_town_figures = figures(chosen, by_town)
     by_task_figures = figures(chosen, by_task)
@@ -60,6 +59,6 @@ def summary(year: int) -> Summary:
         tasks=[(n, by_task_figures.get(n, empty)) for n in range(1, 19)],
         towns=[(t, by_town_figures.get(t.id, empty)) for t in towns],
         years=list(YEARS),
-        totals={y: totals.get(y, empty) for y in YEARS},
+        totals=totals,
         year_rows=year_rows,
     )
