@@ -34,7 +34,14 @@ def create_app(config: str | Config | type | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from app import i18n, models  # noqa: F401 - every table on the metadata
     from app.auth.sessions import load_user_from_session
+    from app.reports import reach  # noqa: F401 - the flush hooks that keep the yearly counts exact
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # PostgreSQL's JIT compiles report queries for ~200 ms whenever its row estimates run high (JSON arrays
+        # are guessed at 100 elements): far more than the queries take. A web app's short queries never gain.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {**options.get("connect_args", {}), "options": "-c jit=off"}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -18,6 +18,7 @@ from app.auth.models import Role, User
 from app.childcare.models import Attendance, Child, Gender, Visit, VisitKind
 from app.directory.models import Organization, Town, Village
 from app.extensions import db
+from app.reports.reach import recount_all
 from app.timeutils import local_to_utc
 
 KINDS = list(ActivityKind)
@@ -25,9 +26,17 @@ YEARS = (2024, 2025, 2026)
 BATCH = 5000
 
 
-def _bulk(model, rows: list[dict]) -> None:
-    for start in range(0, len(rows), BATCH):
-        db.session.execute(insert(model), rows[start : start + BATCH])
+def _bulk(model, rows) -> int:
+    """Insert rows (any iterable of dicts, consumed lazily) in batches; returns how many."""
+    count, batch = 0, []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            db.session.execute(insert(model), batch)
+            count, batch = count + len(batch), []
+    if batch:
+        db.session.execute(insert(model), batch)
+    return count + len(batch)
 
 
 def generate(*, children: int, activities_per_year: int, attendance: int, visits: int, seed: int = 7) -> dict:
@@ -36,7 +45,8 @@ def generate(*, children: int, activities_per_year: int, attendance: int, visits
     started = clock.perf_counter()
     towns = list(db.session.scalars(select(Town)))
     villages = list(db.session.scalars(select(Village)))
-    if len(villages) < 90:  # a county has about 100 villages; make them
+    wanted = max(120, children // 40)  # a county has about 100 villages, with ~40 children on file each
+    if len(villages) < wanted:
         _bulk(
             Village,
             [
@@ -49,7 +59,7 @@ def generate(*, children: int, activities_per_year: int, attendance: int, visits
                     "is_demo": True,
                     "created_at": datetime.now(UTC),
                 }
-                for i in range(len(villages), 120)
+                for i in range(len(villages), wanted)
             ],
         )
         villages = list(db.session.scalars(select(Village)))
@@ -66,7 +76,7 @@ def generate(*, children: int, activities_per_year: int, attendance: int, visits
                 "must_change_password": False,
                 "created_at": datetime.now(UTC),
             }
-            for i in range(50)
+            for i in range(max(50, children // 100))
         ]
         + [
             {
@@ -78,17 +88,17 @@ def generate(*, children: int, activities_per_year: int, attendance: int, visits
                 "must_change_password": False,
                 "created_at": datetime.now(UTC),
             }
-            for i in range(500)
+            for i in range(max(500, children // 20))
         ],
     )
     director_ids = list(db.session.scalars(select(User.id).where(User.username.like("gen-director-%"))))
     volunteer_ids = list(db.session.scalars(select(User.id).where(User.username.like("gen-volunteer-%"))))
     opened = datetime(2024, 1, 2, tzinfo=UTC)
-    child_rows = []
-    for i in range(children):
-        village = villages[i % len(villages)]
-        child_rows.append(
-            {
+
+    def child_rows():
+        for i in range(children):
+            village = villages[i % len(villages)]
+            yield {
                 "name": f"生成{i}",
                 "gender": Gender.MALE.value if i % 2 else Gender.FEMALE.value,
                 "birth_date": date(2012 + i % 12, 1 + i % 12, 1 + i % 28),
@@ -110,8 +120,8 @@ def generate(*, children: int, activities_per_year: int, attendance: int, visits
                 "created_at": opened,
                 "updated_at": opened,
             }
-        )
-    _bulk(Child, child_rows)
+
+    _bulk(Child, child_rows())
     child_ids = list(db.session.scalars(select(Child.id).where(Child.name.like("生成%"))))
     activity_rows = []
     for year in YEARS:
@@ -157,40 +167,49 @@ def generate(*, children: int, activities_per_year: int, attendance: int, visits
         ],
     )
     shifts = db.session.execute(select(Shift.id, Shift.starts_at).join(Activity).where(Activity.code.like("g%"))).all()
-    signup_rows = []
-    for shift in shifts:
-        for volunteer in rng.sample(volunteer_ids, 3):
-            signup_rows.append(
-                {
-                    "shift_id": shift.id,
-                    "user_id": volunteer,
-                    "status": SignupStatus.CONFIRMED.value,
-                    "queued_at": shift.starts_at,
-                    "checked_in_at": shift.starts_at,
-                    "is_no_show": False,
-                }
+    signups = _bulk(
+        Signup,
+        (
+            {
+                "shift_id": shift.id,
+                "user_id": volunteer,
+                "status": SignupStatus.CONFIRMED.value,
+                "queued_at": shift.starts_at,
+                "checked_in_at": shift.starts_at,
+                "minutes": 120,  # bulk inserts skip the ORM hook that keeps it: the whole two-hour shift
+                "is_no_show": False,
+            }
+            for shift in shifts
+            for volunteer in rng.sample(volunteer_ids, 3)
+        ),
+    )
+    now = datetime.now(UTC)
+
+    def attendance_rows():
+        """``attendance`` rows in all: each activity gets its share, give or take half, of distinct children."""
+        left = attendance
+        for index, activity in enumerate(activities):
+            share = left // (len(activities) - index)
+            size = min(
+                left,
+                len(child_ids),
+                rng.randint(share // 2, share + share // 2) if index < len(activities) - 1 else left,
             )
-    _bulk(Signup, signup_rows)
-    seen = set()
-    attendance_rows = []
-    while len(attendance_rows) < attendance:
-        pair = (rng.choice(activities).id, rng.choice(child_ids))
-        if pair not in seen:
-            seen.add(pair)
-            attendance_rows.append(
-                {
-                    "activity_id": pair[0],
-                    "child_id": pair[1],
+            left -= size
+            for child_id in rng.sample(child_ids, size):
+                yield {
+                    "activity_id": activity.id,
+                    "child_id": child_id,
                     "marked_by_id": director_ids[0],
                     "concern": "",
-                    "created_at": datetime.now(UTC),
+                    "created_at": now,
                 }
-            )
-    _bulk(Attendance, attendance_rows)
+
+    written = _bulk(Attendance, attendance_rows())
     kinds = [VisitKind.PHONE.value, VisitKind.HOME.value, VisitKind.VIDEO.value]
     _bulk(
         Visit,
-        [
+        (
             {
                 "child_id": child_ids[i % len(child_ids)],
                 "kind": kinds[i % 3],
@@ -199,18 +218,19 @@ def generate(*, children: int, activities_per_year: int, attendance: int, visits
                 "caregiver_ability": "",
                 "psychological_needs": "",
                 "author_id": director_ids[i % len(director_ids)],
-                "created_at": datetime.now(UTC),
+                "created_at": now,
             }
             for i in range(visits)
-        ],
+        ),
     )
+    recount_all()  # the bulk inserts skipped the hooks that keep the yearly counts
     db.session.commit()
     return {
         "children": children,
         "activities": len(activities),
-        "attendance": attendance,
+        "attendance": written,
         "visits": visits,
-        "signups": len(signup_rows),
+        "signups": signups,
         "seconds": round(clock.perf_counter() - started, 1),
     }
 

@@ -25,6 +25,11 @@ PAGES = [
     ("compliance R1–R8", "/reports/compliance?year=2025"),
     ("R3 visits over the year", "/reports/visits?year=2025"),
     ("safety coverage", "/reports/safety-coverage?topic=drowning&until=2025-07-01"),
+    ("activities behind a number", "/reports/departments/{org}/activities?year=2025"),
+    ("town progress reports overview", "/reports/progress?year=2025"),
+    ("a town's progress report", "/reports/progress/shuangshipu/2025"),
+    ("department report CSV, a year", "/reports/departments.csv?year=2025"),
+    ("visit compliance today (R3)", "/children/compliance"),
 ]
 TOKEN = re.compile(r'<input[^>]*name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
 
@@ -48,8 +53,15 @@ def main() -> None:
     def count(*_args):
         statements["n"] += 1
 
+    with app.app_context():
+        from sqlalchemy import select
+
+        from app.directory.models import Organization
+
+        org = db.session.scalar(select(Organization.id).where(Organization.code == "youth-league"))
     print(f"{'page':<38} {'median ms':>10} {'max ms':>8} {'SQL':>5}")
     for name, path in PAGES:
+        path = path.format(org=org)
         assert client.get(path).status_code == 200, path
         timings = []
         statements["n"] = 0

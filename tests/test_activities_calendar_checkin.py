@@ -8,8 +8,8 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from app.activities.checkin import make_token, read_token, service_minutes, star_level
-from app.activities.models import Activity, Shift, Signup
+from app.activities.checkin import make_token, read_token, star_level
+from app.activities.models import Activity, Shift, Signup, service_minutes
 from app.activities.services import ActivityError
 from app.auth.models import Role, User
 from app.extensions import db
@@ -212,3 +212,33 @@ def test_check_in_screen_shows_a_fresh_code_to_the_coordinator(app, make):
     assert 'http-equiv="refresh"' in page and f"/c/{shift.id}/" in page
     image = page.split('class="checkin-qr" src="')[1].split('"')[0]
     assert auth.client.get(image).mimetype == "image/png"
+
+
+def test_stored_minutes_follow_every_change_and_equal_a_recount(app, make):
+    """``Signup.minutes`` (what the reports sum) is kept by the flush hook: check-in (also a walk-in's), check-out,
+    the coordinator's correction, and moving the shift's times all leave it equal to ``service_minutes``."""
+    from app.activities.checkin import check_in, check_out
+
+    shift = _shift_now(make, app)
+    walk_in, early, coordinator = make.user(), make.user(), make.admin()
+
+    def stored_and_recounted() -> list[tuple[int, int]]:
+        db.session.expire_all()
+        signups = db.session.scalars(select(Signup).where(Signup.shift_id == shift.id).order_by(Signup.id)).all()
+        return [(s.minutes, service_minutes(s)) for s in signups]
+
+    with app.app_context():
+        row = db.session.get(Shift, shift.id)
+        start = row.starts_at
+        check_in(row, db.session.get(User, walk_in.id), by=coordinator, now=start + timedelta(minutes=30))
+        signup = check_in(row, db.session.get(User, early.id), by=coordinator, now=start - timedelta(minutes=20))
+        check_out(signup, by=coordinator, now=start + timedelta(minutes=50))
+        db.session.commit()
+        assert stored_and_recounted() == [(150, 150), (50, 50)]
+        row = db.session.get(Shift, shift.id)
+        row.starts_at, row.ends_at = start + timedelta(minutes=40), start + timedelta(hours=2)
+        db.session.commit()
+        assert stored_and_recounted() == [(80, 80), (10, 10)]
+        db.session.scalars(select(Signup).where(Signup.shift_id == shift.id)).first().minutes_override = 200
+        db.session.commit()
+        assert stored_and_recounted() == [(200, 200), (10, 10)]

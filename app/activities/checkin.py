@@ -101,21 +101,6 @@ def mark_no_show(signup: Signup, *, by: User) -> None:
     record("signup.no_show", signup, actor=by)
 
 
-def service_minutes(signup: Signup) -> int:
-    """Minutes served: check-in to check-out clamped to the shift; no check-out counts the shift's end.
-
-    The coordinator's correction wins. No check-in, no minutes.
-    """
-    if signup.minutes_override is not None:
-        return signup.minutes_override
-    if signup.checked_in_at is None or signup.status != SignupStatus.CONFIRMED:
-        return 0
-    shift = signup.shift
-    start = max(signup.checked_in_at, shift.starts_at)
-    end = min(signup.checked_out_at or shift.ends_at, shift.ends_at)
-    return max(0, int((end - start).total_seconds() // 60))
-
-
 STAR_HOURS = (100, 300, 600, 1000, 1500)
 
 

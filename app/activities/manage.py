@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
-from app.activities.checkin import check_in, check_out, make_token, mark_no_show, service_minutes
+from app.activities.checkin import check_in, check_out, make_token, mark_no_show
 from app.activities.forms import SHIFT_ROWS, ActivityForm, CancelForm, DuplicateForm, MinutesForm
 from app.activities.models import (
     Activity,
@@ -26,6 +26,7 @@ from app.activities.models import (
     Signup,
     SignupStatus,
     TrainingParticipant,
+    service_minutes,
 )
 from app.activities.public import public_url
 from app.activities.qr import qr_png

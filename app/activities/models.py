@@ -6,8 +6,8 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint, event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.auth.models import User
 from app.db_types import UTCDateTime, str_enum, utcnow
@@ -95,20 +95,23 @@ class Activity(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_code)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    # active_history (here and below): the yearly counts (``app.reports.reach``) recount the old values too.
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True, active_history=True)
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[ActivityKind] = mapped_column(str_enum(ActivityKind), index=True)
-    plan_tasks: Mapped[list[int]] = mapped_column(JSON, default=list)
+    plan_tasks: Mapped[list[int]] = mapped_column(JSON, default=list, active_history=True)
     safety_topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     audience: Mapped[Audience] = mapped_column(str_enum(Audience), default=Audience.CHILDREN)
-    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"), index=True)
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"), index=True, active_history=True)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
     venue: Mapped[str] = mapped_column(String(200), default="")
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True, active_history=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expected_children: Mapped[int] = mapped_column(default=0)
-    status: Mapped[ActivityStatus] = mapped_column(str_enum(ActivityStatus), default=ActivityStatus.DRAFT, index=True)
+    status: Mapped[ActivityStatus] = mapped_column(
+        str_enum(ActivityStatus), default=ActivityStatus.DRAFT, index=True, active_history=True
+    )
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")
     # Raised on every change volunteers should hear about; the calendar's SEQUENCE.
     sequence: Mapped[int] = mapped_column(default=0)
@@ -178,11 +181,46 @@ class Signup(db.Model):
     # Minutes set by the coordinator when the check-in times are wrong; wins over the computed figure.
     minutes_override: Mapped[int | None] = mapped_column()
     is_no_show: Mapped[bool] = mapped_column(default=False)
+    # ``service_minutes()`` of this sign-up, stored so reports can SUM it; kept exact on every flush (see below).
+    minutes: Mapped[int] = mapped_column(default=0, server_default="0")
     # Set when the activity's time or place changed after this sign-up; shown on "my activities" until seen.
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     shift: Mapped[Shift] = relationship(back_populates="signups")
     user: Mapped[User] = relationship()
+
+
+def service_minutes(signup: Signup) -> int:
+    """Minutes served: check-in to check-out clamped to the shift; no check-out counts the shift's end.
+
+    The coordinator's correction wins. No check-in, no minutes.
+    """
+    if signup.minutes_override is not None:
+        return signup.minutes_override
+    if signup.checked_in_at is None or signup.status != SignupStatus.CONFIRMED:
+        return 0
+    shift = signup.shift
+    start = max(signup.checked_in_at, shift.starts_at)
+    end = min(signup.checked_out_at or shift.ends_at, shift.ends_at)
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_minutes(session: Session, _context, _instances) -> None:
+    """Recount ``Signup.minutes`` for every sign-up written, and for every sign-up of a shift whose times moved."""
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Signup):
+            if obj.shift is None and obj.shift_id is not None:
+                with session.no_autoflush:
+                    obj.shift = session.get(Shift, obj.shift_id)
+            if obj.shift is not None:
+                obj.minutes = service_minutes(obj)
+        elif isinstance(obj, Shift) and obj.id is not None:
+            state = inspect(obj)
+            if state.attrs.starts_at.history.has_changes() or state.attrs.ends_at.history.has_changes():
+                with session.no_autoflush:
+                    for signup in obj.signups:
+                        signup.minutes = service_minutes(signup)
 
 
 class TrainingParticipant(db.Model):

@@ -24,9 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import RadioField
 
-from app.activities.checkin import check_in, check_out, read_token, service_minutes, star_level
+from app.activities.checkin import check_in, check_out, read_token, star_level
 from app.activities.ical import build_calendar
-from app.activities.models import Activity, ActivityKind, ActivityStatus, Signup, SignupStatus
+from app.activities.models import Activity, ActivityKind, ActivityStatus, Signup, SignupStatus, service_minutes
 from app.activities.pagecache import RenderCache
 from app.activities.qr import qr_png, qr_svg
 from app.activities.queries import activity_with_counts, signups_of, taken_places, total_minutes, upcoming_activities

@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.activities.checkin import service_minutes
-from app.activities.models import Activity, ActivityKind, ActivityStatus, Shift, Signup, SignupStatus
+from app.activities.models import Activity, ActivityKind, ActivityStatus, Shift, Signup, SignupStatus, service_minutes
 from app.db_types import utcnow
 from app.extensions import db
 
@@ -114,19 +113,15 @@ def total_minutes(signups: list[Signup]) -> int:
 
 
 def organization_service_minutes(organization_id: int | None, since: datetime | None = None) -> int:
-    """Volunteer minutes served at an organization's activities (all organizations when None)."""
+    """Volunteer minutes served at an organization's activities (all organizations when None): one SUM."""
     query = (
-        select(Signup)
+        select(func.coalesce(func.sum(Signup.minutes), 0))
         .join(Signup.shift)
         .join(Shift.activity)
-        .options(selectinload(Signup.shift))
-        .where(
-            Signup.status == SignupStatus.CONFIRMED,
-            Signup.checked_in_at.is_not(None) | Signup.minutes_override.is_not(None),
-        )
+        .where(Signup.status == SignupStatus.CONFIRMED)
     )
     if organization_id is not None:
         query = query.where(Activity.organization_id == organization_id)
     if since is not None:
         query = query.where(Shift.starts_at >= since)
-    return total_minutes(list(db.session.scalars(query)))
+    return db.session.scalar(query)

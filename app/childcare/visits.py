@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.childcare.models import Child, ChildStatus, Visit, VisitKind, VisitPolicy
 from app.extensions import db
@@ -45,10 +45,19 @@ def current_policy() -> tuple[int, int, int]:
     return config["VISIT_CONTACT_DAYS"], config["VISIT_HOME_DAYS"], config["VISIT_HOME_DAYS_RISK"]
 
 
-def intervals(child: Child, policy: tuple[int, int, int] | None = None) -> tuple[int, int]:
-    """(days between contacts, days between home visits) for this child under the county's policy."""
+def intervals(risk_flags: list[str], policy: tuple[int, int, int] | None = None) -> tuple[int, int]:
+    """(days between contacts, days between home visits) for a child with these risk flags under the policy."""
     contact, home, home_risk = policy or current_policy()
-    return contact, home_risk if child.risk_flags else home
+    return contact, home_risk if risk_flags else home
+
+
+def _due(opened: date, contact: date | None, home: date | None, days: tuple[int, int]) -> tuple[date, date]:
+    """(contact due, home visit due): the interval after the last one, or at once when there has been none."""
+    contact_days, home_days = days
+    return (
+        (contact or opened) + timedelta(days=contact_days if contact else 0),
+        (home or opened) + timedelta(days=home_days if home else 0),
+    )
 
 
 def visits_due(children_query) -> list[VisitDue]:
@@ -70,19 +79,9 @@ def visits_due(children_query) -> list[VisitDue]:
     result = []
     policy = current_policy()
     for child in children:
-        contact_days, home_days = intervals(child, policy)
-        opened = child.created_at.date()
-        contact = last_any.get(child.id)
-        home = last_home.get(child.id)
-        result.append(
-            VisitDue(
-                child=child,
-                last_contact=contact,
-                last_home_visit=home,
-                contact_due=(contact or opened) + timedelta(days=contact_days if contact else 0),
-                home_due=(home or opened) + timedelta(days=home_days if home else 0),
-            )
-        )
+        contact, home = last_any.get(child.id), last_home.get(child.id)
+        contact_due, home_due = _due(child.created_at.date(), contact, home, intervals(child.risk_flags, policy))
+        result.append(VisitDue(child, contact, home, contact_due, home_due))
     return result
 
 
@@ -109,37 +108,56 @@ class Compliance:
         return self.risk_up_to_date / self.risk_children if self.risk_children else None
 
 
-def compliance_by(children_query, today: date, key) -> list[Compliance]:
-    """Share of active children not overdue today, grouped by ``key(child) -> label`` (village, director, town)."""
-    groups: dict[str, list[VisitDue]] = defaultdict(list)
-    for due in visits_due(children_query):
-        groups[key(due.child)].append(due)
-    rows = []
-    for group_label, items in sorted(groups.items()):
-        risky = [d for d in items if d.child.risk_flags]
-        rows.append(
-            Compliance(
-                label=group_label,
-                children=len(items),
-                up_to_date=sum(1 for d in items if not d.is_overdue(today)),
-                risk_children=len(risky),
-                risk_up_to_date=sum(1 for d in risky if not d.is_overdue(today)),
-            )
+def compliance_by(children_query, today: date, column: str, labels: dict) -> list[Compliance]:
+    """Share of active children not overdue today, grouped by the child's ``column`` (village, director, town)
+    named by ``labels``. One aggregate query: each child's last contact and last home visit."""
+    policy = current_policy()
+    rows = db.session.execute(
+        children_query.with_only_columns(
+            getattr(Child, column),
+            Child.risk_flags,
+            Child.created_at,
+            func.max(Visit.visited_on),
+            func.max(case((Visit.kind == VisitKind.HOME, Visit.visited_on))),
         )
-    return rows
+        .outerjoin(Visit, Visit.child_id == Child.id)
+        .where(Child.status == ChildStatus.ACTIVE)
+        .group_by(Child.id)
+    )
+    groups: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for group, risk_flags, created_at, last_contact, last_home in rows:
+        due = _due(created_at.date(), last_contact, last_home, intervals(risk_flags, policy))
+        up_to_date = min(due) >= today
+        counts = groups[labels.get(group, "—")]
+        counts[0] += 1
+        counts[1] += up_to_date
+        if risk_flags:
+            counts[2] += 1
+            counts[3] += up_to_date
+    return [Compliance(label, *counts) for label, counts in sorted(groups.items())]
 
 
-def groupings(user) -> list[tuple[str, object]]:
+def groupings(user) -> list[tuple[str, str, dict]]:
     """How a user's visit figures are broken down: by town for the county, by village and by child director for a
-    town's supervisor. (title, key function of a child)."""
+    town's supervisor. (title, the ``Child`` column grouped by, {its value: label})."""
     from flask_babel import gettext as _
 
-    from app.auth.models import Role
+    from app.auth.models import Role, User
+    from app.directory.models import Town, Village
     from app.i18n import localized_name
 
     if user.role == Role.ADMIN:
-        return [(_("By town"), lambda c: localized_name(c.town))]
+        return [(_("By town"), "town_id", {t.id: localized_name(t) for t in db.session.scalars(select(Town))})]
+    directors = select(Child.director_id).where(Child.director_id.is_not(None)).distinct()
     return [
-        (_("By village or community"), lambda c: localized_name(c.village)),
-        (_("By child director"), lambda c: c.director.name if c.director else "—"),
+        (
+            _("By village or community"),
+            "village_id",
+            {v.id: localized_name(v) for v in db.session.scalars(select(Village))},
+        ),
+        (
+            _("By child director"),
+            "director_id",
+            dict(db.session.execute(select(User.id, User.name).where(User.id.in_(directors))).all()),
+        ),
     ]

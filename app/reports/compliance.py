@@ -115,7 +115,9 @@ def rule_r4(year: Period) -> RuleResult:
     if not any(level == CheckLevel.COUNTY_SPOT for level, _town in checks):
         missing.append(_("the county's spot check"))
     checked_towns = {town for level, town in checks if level == CheckLevel.TOWN_FULL}
-    towns_with_children = set(db.session.scalars(select(Child.town_id).where(Child.status == ChildStatus.ACTIVE)))
+    towns_with_children = set(
+        db.session.scalars(select(Child.town_id).where(Child.status == ChildStatus.ACTIVE).distinct())
+    )
     for town in db.session.scalars(select(Town).order_by(Town.sort_order)):
         if town.id in towns_with_children and town.id not in checked_towns:
             missing.append(_("%(town)s's full check", town=localized_name(town)))

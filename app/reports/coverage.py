@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, time
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from app.activities.models import Activity, ActivityStatus
 from app.childcare.models import Attendance, Child, ChildStatus
 from app.extensions import db
+from app.sql import json_items
 from app.timeutils import local_to_utc
 
 
@@ -25,31 +25,31 @@ class Coverage:
         return self.covered / self.children if self.children else None
 
 
-def safety_coverage(children_query, topic: str, until: date) -> dict[tuple[int, int], Coverage]:
+def safety_coverage(children_query, topic: str, until: date, *, names: bool = False) -> dict[tuple[int, int], Coverage]:
     """Per (town, village): active children of ``children_query`` and how many attended an activity on ``topic``
-    from 1 January to ``until``. Three queries."""
-    start = local_to_utc(date(until.year, 1, 1), time(0))
-    end = local_to_utc(until, time(23, 59))
-    activities = [
-        a.id
-        for a in db.session.execute(
-            select(Activity.id, Activity.safety_topics).where(
-                Activity.status.in_([ActivityStatus.COMPLETED, ActivityStatus.PUBLISHED]),
-                Activity.starts_at >= start,
-                Activity.starts_at <= end,
-            )
+    from 1 January to ``until``; with ``names``, also which children have not. One aggregate query (two with names).
+    """
+    topics, value = json_items(Activity.safety_topics, db.session.get_bind().dialect.name)
+    attended = (
+        select(Attendance.child_id)
+        .join(Activity, Activity.id == Attendance.activity_id)
+        .where(
+            Activity.status.in_([ActivityStatus.COMPLETED, ActivityStatus.PUBLISHED]),
+            Activity.starts_at >= local_to_utc(date(until.year, 1, 1), time(0)),
+            Activity.starts_at <= local_to_utc(until, time(23, 59)),
+            select(value).select_from(topics).where(value == topic).exists(),
         )
-        if topic in (a.safety_topics or [])
-    ]
-    attended = set()
-    if activities:
-        attended = set(db.session.scalars(select(Attendance.child_id).where(Attendance.activity_id.in_(activities))))
-    result: dict[tuple[int, int], Coverage] = defaultdict(Coverage)
-    for child in db.session.scalars(children_query.where(Child.status == ChildStatus.ACTIVE).order_by(Child.name)):
-        row = result[(child.town_id, child.village_id)]
-        row.children += 1
-        if child.id in attended:
-            row.covered += 1
-        else:
-            row.missing.append(child)
+    )
+    active = children_query.where(Child.status == ChildStatus.ACTIVE)
+    covered = Child.id.in_(attended)
+    result: dict[tuple[int, int], Coverage] = {}
+    for town_id, village_id, children, reached in db.session.execute(
+        active.with_only_columns(
+            Child.town_id, Child.village_id, func.count(), func.count(case((covered, 1)))
+        ).group_by(Child.town_id, Child.village_id)
+    ):
+        result[(town_id, village_id)] = Coverage(children=children, covered=reached)
+    if names:
+        for child in db.session.scalars(active.where(~covered).order_by(Child.name)):
+            result[(child.town_id, child.village_id)].missing.append(child)
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -48,3 +48,20 @@ class VacationDates(db.Model):
     winter_last: Mapped[date] = mapped_column()
     summer_first: Mapped[date] = mapped_column()
     summer_last: Mapped[date] = mapped_column()
+
+
+class YearlyReach(db.Model):
+    """Children reached (unique, from attendance) in a calendar year (Beijing time), per organization, town, plan
+    task and for the whole county (key 0).
+
+    The figures the yearly reports cannot add up from smaller ones and that cost most to count live over a large
+    deployment's year. ``app.reports.reach`` keeps them exact: any change to an attendance or to a held activity
+    recounts the rows it touches from the source rows.
+    """
+
+    __tablename__ = "yearly_reach"
+
+    grouping: Mapped[str] = mapped_column(String(16), primary_key=True)  # organization, town, task, county
+    key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    children: Mapped[int] = mapped_column(default=0)

@@ -31,6 +31,13 @@ class Period:
     title: str
 
     @property
+    def calendar_year(self) -> int | None:
+        """The year, when the period is exactly one calendar year."""
+        if self.first == date(self.first.year, 1, 1) and self.last == date(self.first.year, 12, 31):
+            return self.first.year
+        return None
+
+    @property
     def starts_at(self) -> datetime:
         return local_to_utc(self.first, time(0, 0))
 
@@ -90,3 +97,7 @@ def vacation(year: int, kind: str) -> tuple[date, date]:
         return (dates.summer_first, dates.summer_last) if kind == "summer" else (dates.winter_first, dates.winter_last)
     (m1, d1), (m2, d2) = SUMMER if kind == "summer" else WINTER
     return date(year, m1, d1), date(year, m2, d2)
+
+
+def year_period(year: int) -> Period:
+    return Period("year", date(year, 1, 1), date(year, 12, 31), str(year))

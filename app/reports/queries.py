@@ -1,25 +1,32 @@
-"""The department activity report: a handful of queries whatever the number of organizations or activities.
+"""The department activity report and its relatives: aggregate SQL, a fixed number of statements.
 
 Counting rules (the plan's): an activity counts when it was held — completed, not cancelled — in the period its
 start falls in (Beijing time), once for its organization and once for each co-organizer. Volunteers and hours come
 from confirmed sign-ups with a check-in; children reached are unique children with an attendance.
+
+Every figure is a GROUP BY over a *grouping*: a select of ``(activity_id, key)`` pairs built on the held activities,
+which says which groups an activity counts for (its organizers, its town, its plan tasks, a year, a month...). The
+database counts distinct volunteers and children and sums service minutes; Python only arranges the rows.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, time
+from itertools import pairwise
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import CTE, Select, and_, case, distinct, func, literal, or_, select, union
 
-from app.activities.checkin import service_minutes
 from app.activities.models import Activity, ActivityStatus, Shift, Signup, SignupStatus, activity_coorganizers
 from app.childcare.models import Attendance
 from app.directory.models import Organization, OrganizationKind
 from app.extensions import db
 from app.mentoring.models import MentoringSession, Pairing
+from app.reports.models import YearlyReach
 from app.reports.periods import Period
+from app.sql import json_items
+from app.timeutils import local_to_utc
 
 KIND_ORDER = [
     OrganizationKind.COUNTY_BODY,
@@ -30,17 +37,19 @@ KIND_ORDER = [
     OrganizationKind.SOCIAL_ORGANIZATION,
 ]
 
+Grouping = Callable[[CTE], Select]
+
 
 @dataclass
-class Tally:
+class Figures:
     """What a group of held activities amounts to: the figures of one report row."""
 
-    activities: set[int] = field(default_factory=set)
-    by_task: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    activities: int = 0
+    by_task: dict[int, int] = field(default_factory=dict)
     topics: set[str] = field(default_factory=set)
-    volunteers: set[int] = field(default_factory=set)
+    volunteers: int = 0
     minutes: int = 0
-    children: set[int] = field(default_factory=set)
+    children: int = 0
     pairings: int = 0
     sessions: int = 0
 
@@ -50,12 +59,16 @@ class Tally:
 
 
 @dataclass
-class DepartmentRow(Tally):
+class DepartmentRow(Figures):
     organization: Organization | None = None
 
 
-def held_activities(period: Period, *, kind: str | None = None, town_id: int | None = None, task: int | None = None):
-    """(id, organization, plan tasks, safety topics, town, start) of the activities held in the period."""
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def held(period: Period, *, kind: str | None = None, town_id: int | None = None, task: int | None = None) -> CTE:
+    """The activities held in the period, with the columns the groupings need."""
     query = select(
         Activity.id,
         Activity.organization_id,
@@ -72,57 +85,153 @@ def held_activities(period: Period, *, kind: str | None = None, town_id: int | N
         query = query.where(Activity.kind == kind)
     if town_id:
         query = query.where(Activity.town_id == town_id)
-    rows = db.session.execute(query).all()
     if task:
-        rows = [r for r in rows if task in (r.plan_tasks or [])]
-    return rows
+        tasks, value = json_items(Activity.plan_tasks, _dialect(), integers=True)
+        query = query.where(select(value).select_from(tasks).where(value == task).exists())
+    return query.cte("held")
 
 
-def tally(
-    period: Period, groups_of, *, kind: str | None = None, town_id: int | None = None, task: int | None = None
+def held_activities(period: Period, **filters):
+    """(id, organization_id, plan_tasks, safety_topics, town_id, starts_at) of the activities held in the period."""
+    return db.session.execute(select(held(period, **filters))).all()
+
+
+# Groupings: which groups each held activity counts for, as (activity_id, key) rows.
+
+
+def by_organizer(activities: CTE) -> Select:
+    """Its organization and each co-organizer (once each)."""
+    return union(
+        select(activities.c.id.label("activity_id"), activities.c.organization_id.label("key")),
+        select(activity_coorganizers.c.activity_id, activity_coorganizers.c.organization_id).join(
+            activities, activities.c.id == activity_coorganizers.c.activity_id
+        ),
+    )
+
+
+def by_town(activities: CTE) -> Select:
+    return select(activities.c.id.label("activity_id"), activities.c.town_id.label("key")).where(
+        activities.c.town_id.is_not(None)
+    )
+
+
+def by_task(activities: CTE) -> Select:
+    tasks, value = json_items(activities.c.plan_tasks, _dialect(), integers=True)
+    return (
+        select(activities.c.id.label("activity_id"), value.label("key"))
+        .select_from(activities)
+        .join(tasks, literal(True))
+    )
+
+
+def overall(activities: CTE) -> Select:
+    """The whole county: one group, key 0."""
+    return select(activities.c.id.label("activity_id"), literal(0).label("key"))
+
+
+# The groupings whose yearly unique children ``app.reports.reach`` keeps, by the name the table stores them under.
+KEPT_GROUPINGS: dict[str, Grouping] = {
+    "organization": by_organizer,
+    "town": by_town,
+    "task": by_task,
+    "county": overall,
+}
+
+
+def by_range(bounds: Sequence[tuple[object, date]]) -> Grouping:
+    """By which of consecutive date ranges the activity starts in: ``bounds`` are (key, first day) in order."""
+
+    def grouping(activities: CTE) -> Select:
+        starts = [(key, local_to_utc(first, time(0))) for key, first in bounds]
+        key = case(
+            *[(activities.c.starts_at < later, key) for (key, _), (_, later) in pairwise(starts)],
+            else_=starts[-1][0],
+        )
+        return select(activities.c.id.label("activity_id"), key.label("key"))
+
+    return grouping
+
+
+def figures(
+    period: Period,
+    grouping: Grouping,
+    *,
+    full: bool = True,
+    detail: bool = False,
+    kind: str | None = None,
+    town_id: int | None = None,
+    task: int | None = None,
 ) -> dict:
-    """Tally the activities held in the period into groups: ``groups_of(activity, co_organizer_ids)`` names the
-    groups an activity counts for (its organizations, its town, its plan tasks). Four queries in all."""
-    activities = held_activities(period, kind=kind, town_id=town_id, task=task)
-    by_id = {a.id: a for a in activities}
-    co: dict[int, set[int]] = defaultdict(set)
-    if by_id:
-        for activity_id, org_id in db.session.execute(
-            select(activity_coorganizers.c.activity_id, activity_coorganizers.c.organization_id).where(
-                activity_coorganizers.c.activity_id.in_(by_id)
-            )
+    """{key: Figures} for the activities held in the period, grouped by ``grouping``. Only activity counts unless
+    ``full`` (volunteers, hours, children); per-task counts and safety topics with ``detail``. One to five
+    statements, whatever the amount of data. Unique children of an unfiltered calendar year come from the kept
+    yearly counts (``app.reports.reach``) for the groupings it keeps."""
+    activities = held(period, kind=kind, town_id=town_id, task=task)
+    groups = grouping(activities).cte("grouped")
+    result: dict = {}
+
+    def row(key) -> Figures:
+        return result.setdefault(key, Figures())
+
+    for key, count in db.session.execute(select(groups.c.key, func.count()).group_by(groups.c.key)):
+        row(key).activities = count
+    if detail:
+        joined = groups.join(activities, activities.c.id == groups.c.activity_id)
+        tasks, task_value = json_items(activities.c.plan_tasks, _dialect(), integers=True)
+        for key, plan_task, count in db.session.execute(
+            select(groups.c.key, task_value, func.count())
+            .select_from(joined)
+            .join(tasks, literal(True))
+            .group_by(groups.c.key, task_value)
         ):
-            co[activity_id].add(org_id)
-    groups = {a.id: set(groups_of(a, co[a.id])) for a in activities}
-    tallies: dict = defaultdict(Tally)
-    for activity in activities:
-        for key in groups[activity.id]:
-            row = tallies[key]
-            row.activities.add(activity.id)
-            for plan_task in activity.plan_tasks or []:
-                row.by_task[plan_task].add(activity.id)
-            row.topics.update(activity.safety_topics or [])
-    if by_id:
-        signups = db.session.scalars(
-            select(Signup)
-            .join(Signup.shift)
-            .options(contains_eager(Signup.shift))
+            row(key).by_task[plan_task] = count
+        topics, topic_value = json_items(activities.c.safety_topics, _dialect())
+        for key, topic in db.session.execute(
+            select(groups.c.key, topic_value).select_from(joined).join(topics, literal(True)).distinct()
+        ):
+            row(key).topics.add(topic)
+    if full:
+        for key, volunteers, minutes in db.session.execute(
+            select(groups.c.key, func.count(distinct(Signup.user_id)), func.sum(Signup.minutes))
+            .select_from(groups)
+            .join(Shift, Shift.activity_id == groups.c.activity_id)
+            .join(Signup, Signup.shift_id == Shift.id)
             .where(
-                Shift.activity_id.in_(by_id),
                 Signup.status == SignupStatus.CONFIRMED,
                 or_(Signup.checked_in_at.is_not(None), Signup.minutes_override.is_not(None)),
             )
-        ).all()
-        for signup in signups:
-            for key in groups[signup.shift.activity_id]:
-                tallies[key].volunteers.add(signup.user_id)
-                tallies[key].minutes += service_minutes(signup)
-        for activity_id, child_id in db.session.execute(
-            select(Attendance.activity_id, Attendance.child_id).where(Attendance.activity_id.in_(by_id))
+            .group_by(groups.c.key)
         ):
-            for key in groups[activity_id]:
-                tallies[key].children.add(child_id)
-    return tallies
+            row(key).volunteers = volunteers
+            row(key).minutes = int(minutes or 0)
+    kept = next((name for name, kept in KEPT_GROUPINGS.items() if kept is grouping), None)
+    year = period.calendar_year if kept and not (kind or town_id or task) else None
+    if full and year is not None:
+        for key, count in reached(kept, year).items():
+            row(key).children = count
+    elif full:
+        # DISTINCT pairs first, then a count: lets PostgreSQL hash instead of sorting every attendance.
+        pairs = (
+            select(groups.c.key, Attendance.child_id)
+            .select_from(groups)
+            .join(Attendance, Attendance.activity_id == groups.c.activity_id)
+            .distinct()
+            .subquery()
+        )
+        for key, count in db.session.execute(select(pairs.c.key, func.count()).group_by(pairs.c.key)):
+            row(key).children = count
+    return result
+
+
+def reached(grouping: str, year: int) -> dict[int, int]:
+    """{key: unique children reached} of a grouping in a calendar year, as ``app.reports.reach`` keeps them."""
+    return dict(
+        db.session.execute(
+            select(YearlyReach.key, YearlyReach.children).where(
+                YearlyReach.grouping == grouping, YearlyReach.year == year
+            )
+        ).all()
+    )
 
 
 def department_report(
@@ -141,13 +250,8 @@ def department_report(
     organizations = sorted(
         db.session.scalars(org_query), key=lambda o: (KIND_ORDER.index(o.kind), o.sort_order, o.name_zh)
     )
-    tallies = tally(period, lambda a, co: {a.organization_id} | co, kind=kind, town_id=town_id, task=task)
-    rows = {}
-    for organization in organizations:
-        found = tallies.get(organization.id) or Tally()
-        rows[organization.id] = DepartmentRow(
-            **{f: getattr(found, f) for f in Tally.__dataclass_fields__}, organization=organization
-        )
+    found = figures(period, by_organizer, detail=True, kind=kind, town_id=town_id, task=task)
+    rows = {o.id: DepartmentRow(**vars(found.get(o.id) or Figures()), organization=o) for o in organizations}
     _add_pairings(rows, period)
     return list(rows.values())
 
@@ -155,40 +259,34 @@ def department_report(
 def _add_pairings(rows: dict[int, DepartmentRow], period: Period) -> None:
     """Pairings active at some point in the period, and sessions held in it (tasks 10 and 11)."""
     active = db.session.execute(
-        select(Pairing.organization_id, Pairing.id).where(
+        select(Pairing.organization_id, func.count())
+        .where(
             Pairing.started_on <= period.last,
             or_(Pairing.ended_on.is_(None), Pairing.ended_on >= period.first),
         )
-    ).all()
-    for org_id, _pairing in active:
+        .group_by(Pairing.organization_id)
+    )
+    for org_id, count in active:
         if org_id in rows:
-            rows[org_id].pairings += 1
+            rows[org_id].pairings = count
     sessions = db.session.execute(
-        select(Pairing.organization_id, MentoringSession.id)
+        select(Pairing.organization_id, func.count())
         .join(MentoringSession.pairing)
         .where(and_(MentoringSession.held_on >= period.first, MentoringSession.held_on <= period.last))
-    ).all()
-    for org_id, _session in sessions:
+        .group_by(Pairing.organization_id)
+    )
+    for org_id, count in sessions:
         if org_id in rows:
-            rows[org_id].sessions += 1
+            rows[org_id].sessions = count
 
 
 def activities_behind(period: Period, *, organization_id: int, task: int | None = None) -> list[Activity]:
     """The activities a department row counts (its own and those it co-organized), for the linked list."""
-    ids = {a.id for a in held_activities(period, task=task)}
-    query = (
-        select(Activity)
-        .where(
-            Activity.id.in_(ids),
-            or_(
-                Activity.organization_id == organization_id,
-                Activity.id.in_(
-                    select(activity_coorganizers.c.activity_id).where(
-                        activity_coorganizers.c.organization_id == organization_id
-                    )
-                ),
-            ),
+    groups = by_organizer(held(period, task=task)).subquery()
+    return list(
+        db.session.scalars(
+            select(Activity)
+            .where(Activity.id.in_(select(groups.c.activity_id).where(groups.c.key == organization_id)))
+            .order_by(Activity.starts_at)
         )
-        .order_by(Activity.starts_at)
     )
-    return list(db.session.scalars(query)) if ids else []

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
@@ -23,7 +18,6 @@ from app.auth.models import Role
 from app.childcare.models import Child
 from app.childcare.services import today
 from app.childcare.visits import groupings
-from app.db_types import utcnow
 from app.directory.models import Organization, Town, Village
 from app.directory.routes import town_choices
 from app.extensions import db
@@ -32,6 +26,7 @@ from app.labels import label
 from app.permissions import Permission, can, child_scope, permission_required
 from app.reports.compliance import compliance
 from app.reports.coverage import safety_coverage
+from app.reports.exports import Table, download
 from app.reports.forms import ProgressReportForm, VacationForm
 from app.reports.models import ProgressReport, VacationDates
 from app.reports.periods import STAGES, parse_period, vacation
@@ -82,12 +77,12 @@ def _table(rows) -> tuple[list[str], list[list]]:
         values.append(
             [
                 localized_name(row.organization),
-                len(row.activities),
-                *[len(row.by_task.get(n, ())) for n in TASKS],
+                row.activities,
+                *[row.by_task.get(n, 0) for n in TASKS],
                 "、".join(label(t) for t in sorted(row.topics)),
-                len(row.volunteers),
+                row.volunteers,
                 row.hours,
-                len(row.children),
+                row.children,
                 row.pairings,
                 row.sessions,
             ]
@@ -125,44 +120,8 @@ def departments_export(fmt: str):
     headers, values = _table(
         department_report(period, kind=kind, town_id=town_id, task=task, organization_id=organization_id)
     )
-    generated = to_local(utcnow()).strftime("%Y-%m-%d %H:%M")
     title = _("Department activity report, %(period)s", period=period.title)
-    record("report.exported", actor=current_user, report="departments", format=fmt, period=period.title)
-    db.session.commit()
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([title, _("Generated %(time)s", time=generated)])
-        writer.writerow(headers)
-        writer.writerows(values)
-        return Response(
-            "\ufeff" + buffer.getvalue(),
-            mimetype="text/csv",
-            headers={"Content-Disposition": 'attachment; filename="departments.csv"'},
-        )
-    if fmt == "xlsx":
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = "部门活动"
-        sheet.append([title])
-        sheet.append([_("Generated %(time)s", time=generated)])
-        sheet.append(headers)
-        for cell in sheet[3]:
-            cell.font = Font(bold=True)
-        for row in values:
-            sheet.append(row)
-        sheet.freeze_panes = "B4"
-        sheet.column_dimensions["A"].width = 36
-        for index in range(2, len(headers) + 1):
-            sheet.column_dimensions[get_column_letter(index)].width = 10
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return Response(
-            buffer.getvalue(),
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": 'attachment; filename="departments.xlsx"'},
-        )
-    abort(404)
+    return download(fmt, name="departments", title=title, tables=[Table(_("Departments"), headers, values)])
 
 
 @bp.route("/departments/<int:organization_id>/activities")
@@ -185,14 +144,33 @@ def department_activities(organization_id: int):
     )
 
 
+def _compliance_year():
+    year = parse_period(request.args, today())
+    return year if year.kind == "year" else parse_period(MultiDict(), today())
+
+
 @bp.route("/compliance")
 @permission_required(Permission.VIEW_REPORTS)
 def compliance_view():
     """Each countable rule of the plan for a year: met or not, and what is missing."""
-    year = parse_period(request.args, today())
-    if year.kind != "year":
-        year = parse_period(MultiDict(), today())
+    year = _compliance_year()
     return render_template("reports/compliance.html", results=compliance(year), year=year)
+
+
+@bp.route("/compliance.<fmt>")
+@permission_required(Permission.VIEW_REPORTS)
+def compliance_export(fmt: str):
+    year = _compliance_year()
+    table = Table(
+        _("Compliance with the plan"),
+        [_("Rule"), _("Requirement"), _("Status"), _("Missing"), _("Details")],
+        [
+            [r.code, str(r.title), _("Met") if r.passed else _("Not met"), "、".join(map(str, r.missing)), r.detail]
+            for r in compliance(year)
+        ],
+    )
+    title = _("Compliance with the plan, %(year)s", year=year.title)
+    return download(fmt, name="compliance", title=title, tables=[table])
 
 
 @bp.route("/progress")
@@ -203,6 +181,29 @@ def progress_overview():
     towns = db.session.scalars(select(Town).order_by(Town.sort_order)).all()
     reports = {r.town_id: r for r in db.session.scalars(select(ProgressReport).where(ProgressReport.year == year))}
     return render_template("reports/progress_overview.html", towns=towns, reports=reports, year=year, late=is_late)
+
+
+@bp.route("/progress.<fmt>")
+@permission_required(Permission.VIEW_REPORTS)
+def progress_export(fmt: str):
+    year = request.args.get("year", type=int) or today().year
+    reports = {r.town_id: r for r in db.session.scalars(select(ProgressReport).where(ProgressReport.year == year))}
+    rows = []
+    for town in db.session.scalars(select(Town).order_by(Town.sort_order)):
+        report = reports.get(town.id)
+        submitted = report is not None and report.submitted_at is not None
+        rows.append(
+            [
+                localized_name(town),
+                _("Submitted") if submitted else _("Not submitted"),
+                to_local(report.submitted_at).strftime("%Y-%m-%d %H:%M") if submitted else "",
+                report.submitted_by.name if submitted and report.submitted_by else "",
+                _("late") if submitted and is_late(report) else "",
+            ]
+        )
+    table = Table(_("Town progress reports"), [_("Town"), _("Status"), _("Submitted at"), _("By"), _("Late")], rows)
+    title = _("Town progress reports, %(year)d", year=year)
+    return download(fmt, name="progress-reports", title=title, tables=[table])
 
 
 @bp.route("/progress/<town_code>/<int:year>", methods=["GET", "POST"])
@@ -249,32 +250,62 @@ def my_progress_report():
     return redirect(url_for("reports.progress_report", town_code=current_user.town.code, year=today().year))
 
 
+def _summary_tables(data) -> list[Table]:
+    """The summary's tables, for the page and the files alike."""
+    measures = [_("Activities held"), _("Volunteers"), _("Service hours"), _("Children reached")]
+
+    def cells(figures) -> list:
+        return [figures.activities, figures.volunteers, figures.hours, figures.children]
+
+    by_year = [cells(data.totals[y]) for y in data.years]  # one column per year, turned into rows below
+    year_on_year = [[measure, *values] for measure, *values in zip(measures, *by_year, strict=True)]
+    year_on_year += [[localized_name(o), *counts] for o, counts in data.year_rows]
+    return [
+        Table(_("By town"), [_("Town"), *measures], [[localized_name(t), *cells(f)] for t, f in data.towns]),
+        Table(
+            _("By plan task"),
+            [_("Plan task"), *measures],
+            [[str(PLAN_TASK_LABELS[n]), *cells(f)] for n, f in data.tasks],
+        ),
+        Table(_("Year on year"), ["", *map(str, data.years)], year_on_year),
+        Table(
+            _("Activities per department"),
+            [_("Organization"), _("Activities held")],
+            [[localized_name(o), n] for o, n in data.departments],
+        ),
+        Table(_("Activities per month"), [_("Month"), _("Activities held")], [list(m) for m in data.months]),
+    ]
+
+
+def _summary_year():
+    return parse_period(MultiDict({"period": "year", "year": request.args.get("year", "")}), today())
+
+
 @bp.route("/summary")
 @permission_required(Permission.VIEW_REPORTS)
 def summary():
     """The year's figures by town and plan task, charts, and the plan years side by side."""
-    period = parse_period(MultiDict({"period": "year", "year": request.args.get("year", "")}), today())
+    period = _summary_year()
     data = summary_of(period.first.year)
     return render_template(
         "reports/summary.html",
         period=period,
         departments=[(localized_name(o), n) for o, n in data.departments],
         months=data.months,
-        tasks=data.tasks,
-        tasks_chart=[(str(n), len(t.activities)) for n, t in data.tasks],
-        towns=data.towns,
-        task_labels=PLAN_TASK_LABELS,
-        years=data.years,
-        yoy_rows=data.year_rows,
-        totals=data.totals,
+        tasks_chart=[(str(n), t.activities) for n, t in data.tasks],
+        tables=_summary_tables(data)[:3],
     )
 
 
-@bp.route("/safety-coverage")
-@permission_required(Permission.VIEW_CHILDREN)
-def safety_coverage_view():
-    """Per town and village: children on file who had safety education on a topic this year; the names of those
-    who did not only for their child director and supervisor (the county sees counts)."""
+@bp.route("/summary.<fmt>")
+@permission_required(Permission.VIEW_REPORTS)
+def summary_export(fmt: str):
+    period = _summary_year()
+    title = _("Report summary, %(period)s", period=period.title)
+    return download(fmt, name="summary", title=title, tables=_summary_tables(summary_of(period.first.year)))
+
+
+def _coverage_choice() -> tuple[str, date]:
     topic = request.args.get("topic", SafetyTopic.DROWNING.value)
     if topic not in {t.value for t in SafetyTopic}:
         topic = SafetyTopic.DROWNING.value
@@ -282,12 +313,52 @@ def safety_coverage_view():
         until = date.fromisoformat(request.args.get("until", ""))
     except ValueError:
         until = vacation(today().year, "summer")[0]
-    rows = safety_coverage(child_scope(select(Child)), topic, until)
+    return topic, until
+
+
+def _coverage(topic: str, until: date, *, names: bool):
+    """((town, village), Coverage) in town and village order, and the villages by id."""
+    rows = safety_coverage(child_scope(select(Child)), topic, until, names=names)
     villages = {v.id: v for v in db.session.scalars(select(Village).options(selectinload(Village.town)))}
     ordered = sorted(
         rows.items(), key=lambda item: (villages[item[0][1]].town.sort_order, villages[item[0][1]].name_zh)
     )
+    return ordered, villages
+
+
+@bp.route("/safety-coverage.<fmt>")
+@permission_required(Permission.VIEW_CHILDREN)
+def safety_coverage_export(fmt: str):
+    """Counts only, for everyone: an export never carries children's names."""
+    topic, until = _coverage_choice()
+    ordered, villages = _coverage(topic, until, names=False)
+    rows = [
+        [
+            localized_name(villages[village_id].town),
+            localized_name(villages[village_id]),
+            c.children,
+            c.covered,
+            c.children - c.covered,
+        ]
+        for (_town_id, village_id), c in ordered
+    ]
+    table = Table(
+        str(SAFETY_TOPIC_LABELS[SafetyTopic(topic)]),
+        [_("Town"), _("Village or community"), _("Children on file"), _("Reached"), _("Not yet reached")],
+        rows,
+    )
+    title = _("Safety coverage: %(topic)s", topic=SAFETY_TOPIC_LABELS[SafetyTopic(topic)]) + f" · {until.isoformat()}"
+    return download(fmt, name="safety-coverage", title=title, tables=[table])
+
+
+@bp.route("/safety-coverage")
+@permission_required(Permission.VIEW_CHILDREN)
+def safety_coverage_view():
+    """Per town and village: children on file who had safety education on a topic this year; the names of those
+    who did not only for their child director and supervisor (the county sees counts)."""
+    topic, until = _coverage_choice()
     show_names = current_user.role in (Role.CHILD_DIRECTOR, Role.TOWN_SUPERVISOR)
+    ordered, villages = _coverage(topic, until, names=show_names)
     page = render_template(
         "reports/coverage.html",
         rows=ordered,
@@ -309,14 +380,59 @@ def visit_shares():
     """R3 over a year: child-weeks with a contact and child-months with a home visit, by town (county) or by
     village and child director (a town's supervisor); children with a risk flag separately."""
     year = request.args.get("year", type=int) or today().year
-    query = child_scope(
-        select(Child).options(selectinload(Child.town), selectinload(Child.village), selectinload(Child.director))
-    )
+    return render_template("reports/visits.html", year=year, tables=_visit_shares(year))
+
+
+def _visit_shares(year: int) -> list[tuple[str, dict, dict]]:
     tables = []
-    for title, key in groupings(current_user):
-        everyone, risky = child_shares(year, today(), query, key)
+    for title, *grouping in groupings(current_user):
+        everyone, risky = child_shares(year, today(), child_scope(select(Child)), *grouping)
         tables.append((title, everyone, risky))
-    return render_template("reports/visits.html", year=year, tables=tables)
+    return tables
+
+
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.0f}%"
+
+
+@bp.route("/visits.<fmt>")
+@permission_required(Permission.CHECK_FILES)
+def visit_shares_export(fmt: str):
+    year = request.args.get("year", type=int) or today().year
+    headers = [
+        "",
+        _("Weeks with a contact"),
+        _("Weeks"),
+        _("Share"),
+        _("Months with a home visit"),
+        _("Months"),
+        _("Share"),
+        _("With a risk flag: weeks"),
+        _("With a risk flag: months"),
+    ]
+    tables = []
+    for title, everyone, risky in _visit_shares(year):
+        rows = []
+        for group in [*sorted(g for g in everyone if g != "__all__"), "__all__"]:
+            if group not in everyone:
+                continue
+            s, r = everyone[group], risky.get(group)
+            rows.append(
+                [
+                    _("All") if group == "__all__" else group,
+                    s.weeks_met,
+                    s.weeks,
+                    _percent(s.week_share),
+                    s.months_met,
+                    s.months,
+                    _percent(s.month_share),
+                    _percent(r.week_share) if r else "—",
+                    _percent(r.month_share) if r else "—",
+                ]
+            )
+        tables.append(Table(title, headers, rows))
+    title = _("Visits over the year, %(year)d", year=year)
+    return download(fmt, name="visits", title=title, tables=tables)
 
 
 @bp.route("/vacations", methods=["GET", "POST"])

@@ -1,20 +1,24 @@
 """R3 over a year: the share of child-weeks with a contact and of child-months with a home visit.
 
 A child counts from the week (month) their file was opened, up to today or the year's end; children with a risk
-flag are also counted on their own. Two queries, then arithmetic.
+flag are also counted on their own. One aggregate query gives each child's weeks and months met; the weeks and
+months due are arithmetic on the day the file was opened.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, distinct, func
 
 from app.childcare.models import Child, ChildStatus, Visit, VisitKind
 from app.extensions import db
-from app.timeutils import to_local
+from app.sql import LocalDate, MonthStart, WeekStart
+from app.timeutils import local_to_utc, to_local
+
+EPOCH = date(1970, 1, 1)
 
 
 @dataclass
@@ -39,52 +43,79 @@ class Shares:
         self.months_met += other.months_met
 
 
-def _weeks(first: date, last: date) -> list[date]:
-    """Mondays of the weeks that end within [first, last]."""
-    monday = first - timedelta(days=first.weekday())
-    weeks = []
-    while monday + timedelta(days=6) <= last:
-        if monday + timedelta(days=6) >= first:
-            weeks.append(monday)
-        monday += timedelta(days=7)
-    return weeks
+def _week(day: date) -> int:
+    """The Monday-to-Sunday week a day falls in, numbered from 1970-01-05 (a Monday)."""
+    return ((day - EPOCH).days + 3) // 7
 
 
-def child_shares(year: int, today: date, children_query, key) -> tuple[dict, dict]:
-    """({group: Shares} for all children, {group: Shares} for children with a risk flag) for ``year``."""
-    last = min(date(year, 12, 31), today - timedelta(days=1))
+def _month(day: date) -> int:
+    return day.year * 12 + day.month
+
+
+def child_shares(year: int, today: date, children_query, column: str, labels: dict) -> tuple[dict, dict]:
+    """({label: Shares} for all children, {label: Shares} for children with a risk flag) for ``year``, grouped by
+    the child's ``column`` (town_id, village_id, director_id) named by ``labels``."""
     first = date(year, 1, 1)
-    children = list(db.session.scalars(children_query.where(Child.status == ChildStatus.ACTIVE)))
-    ids = [c.id for c in children]
-    contacts: dict[int, set[date]] = defaultdict(set)
-    homes: dict[int, set[tuple[int, int]]] = defaultdict(set)
-    if ids:
-        for child_id, kind, day in db.session.execute(
-            select(Visit.child_id, Visit.kind, Visit.visited_on).where(
-                Visit.child_id.in_(ids), Visit.visited_on >= first, Visit.visited_on <= last
-            )
-        ):
-            contacts[child_id].add(day - timedelta(days=day.weekday()))
-            if kind == VisitKind.HOME:
-                homes[child_id].add((day.year, day.month))
+    last = min(date(year, 12, 31), today - timedelta(days=1))
     everyone: dict = defaultdict(Shares)
     risky: dict = defaultdict(Shares)
-    for child in children:
-        opened = max(first, to_local(child.created_at).date())
-        if opened > last:
-            continue
-        weeks = _weeks(opened, last)
-        months = [(opened.year, m) for m in range(opened.month, 13) if date(opened.year, m, 28) <= last]
-        shares = Shares(
-            weeks=len(weeks),
-            weeks_met=sum(1 for w in weeks if w in contacts[child.id]),
-            months=len(months),
-            months_met=sum(1 for m in months if m in homes[child.id]),
+    if last < first:
+        return everyone, risky
+    # The last whole week and the last month counted (a month counts once its 28th has passed).
+    last_sunday = last - timedelta(days=(last.weekday() + 1) % 7)
+    last_month = _month(last) if last.day >= 28 else _month(last) - 1
+    month_end = last if last.day >= 28 else last.replace(day=1) - timedelta(days=1)
+    # A visit before the file was opened does not count; only files opened this year need the test.
+    opened = LocalDate(Child.created_at)
+    opened_before = Child.created_at < local_to_utc(first, time(0))
+    query = (
+        children_query.with_only_columns(
+            Child.id,
+            getattr(Child, column),
+            Child.risk_flags,
+            Child.created_at,
+            func.count(
+                distinct(
+                    case(
+                        (
+                            (Visit.visited_on <= last_sunday)
+                            & (opened_before | (Visit.visited_on >= WeekStart(opened))),
+                            WeekStart(Visit.visited_on),
+                        )
+                    )
+                )
+            ),
+            func.count(
+                distinct(
+                    case(
+                        (
+                            (Visit.kind == VisitKind.HOME)
+                            & (Visit.visited_on <= month_end)
+                            & (opened_before | (Visit.visited_on >= MonthStart(opened))),
+                            MonthStart(Visit.visited_on),
+                        )
+                    )
+                )
+            ),
         )
-        group = key(child)
-        everyone[group].add(shares)
+        .outerjoin(Visit, and_(Visit.child_id == Child.id, Visit.visited_on >= first, Visit.visited_on <= last))
+        .where(Child.status == ChildStatus.ACTIVE)
+        .group_by(Child.id)
+    )
+    for _id, group, risk_flags, created_at, weeks_met, months_met in db.session.execute(query):
+        start = max(first, to_local(created_at).date())
+        if start > last:
+            continue
+        shares = Shares(
+            weeks=max(0, _week(last_sunday) - _week(start) + 1),
+            weeks_met=weeks_met,
+            months=max(0, last_month - _month(start) + 1),
+            months_met=months_met,
+        )
+        name = labels.get(group, "—")
+        everyone[name].add(shares)
         everyone["__all__"].add(shares)
-        if child.risk_flags:
-            risky[group].add(shares)
+        if risk_flags:
+            risky[name].add(shares)
             risky["__all__"].add(shares)
     return everyone, risky

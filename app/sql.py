@@ -1,0 +1,79 @@
+"""SQL the reports need that SQLite and PostgreSQL spell differently, as SQLAlchemy constructs.
+
+Each construct compiles to PostgreSQL's spelling by default and to SQLite's where it differs, so report queries are
+written once. Timestamps are UTC (see ``UTCDateTime``); on SQLite they are stored as ``YYYY-MM-DD HH:MM:SS.ffffff``
+and dates as ``YYYY-MM-DD``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Date, Integer, String, cast, func
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+# Feng County keeps China Standard Time: UTC+8 all year, no daylight saving since 1991.
+LOCAL_OFFSET_HOURS = 8
+
+
+class LocalDate(FunctionElement):
+    """The Beijing-time calendar day of a UTC timestamp, as a DATE."""
+
+    type = Date()
+    name = "local_date"
+    inherit_cache = True
+
+
+class WeekStart(FunctionElement):
+    """The Monday of a DATE's week."""
+
+    type = Date()
+    name = "week_start"
+    inherit_cache = True
+
+
+class MonthStart(FunctionElement):
+    """The first day of a DATE's month."""
+
+    type = Date()
+    name = "month_start"
+    inherit_cache = True
+
+
+@compiles(LocalDate)
+def _local_date(element, compiler, **kw):
+    return f"CAST({compiler.process(element.clauses, **kw)} AT TIME ZONE 'Asia/Shanghai' AS DATE)"
+
+
+@compiles(LocalDate, "sqlite")
+def _local_date_sqlite(element, compiler, **kw):
+    # Whole seconds only: SQLite rounds fractions to milliseconds, and 23:59:59.9999 must stay on its day.
+    return f"date(substr({compiler.process(element.clauses, **kw)}, 1, 19), '+{LOCAL_OFFSET_HOURS} hours')"
+
+
+@compiles(WeekStart)
+def _week_start(element, compiler, **kw):
+    return f"CAST(date_trunc('week', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(WeekStart, "sqlite")
+def _week_start_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, 'weekday 0', '-6 days')"
+
+
+@compiles(MonthStart)
+def _month_start(element, compiler, **kw):
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(MonthStart, "sqlite")
+def _month_start_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+def json_items(column, dialect_name: str, *, integers: bool = False):
+    """The elements of a JSON array column as a table with one ``value`` column: (table, value expression)."""
+    if dialect_name == "postgresql":
+        table = func.json_array_elements_text(column).table_valued("value").render_derived()
+        return table, cast(table.c.value, Integer if integers else String)
+    table = func.json_each(column).table_valued("value")
+    return table, table.c.value

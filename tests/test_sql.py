@@ -1,0 +1,35 @@
+"""The dialect-specific SQL of ``app.sql`` gives the same answers as Python, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Date, literal, select
+
+from app.db_types import UTCDateTime
+from app.extensions import db
+from app.sql import LocalDate, MonthStart, WeekStart
+from app.timeutils import to_local
+
+
+def test_week_and_month_starts(app):
+    days = [date(1970, 1, 5), date(2024, 2, 29), date(2025, 12, 28), date(2025, 12, 29), date(2026, 1, 4)]
+    with app.app_context():
+        for day in days:
+            value = literal(day, Date)
+            monday, first = db.session.execute(select(WeekStart(value), MonthStart(value))).one()
+            assert monday == day - timedelta(days=day.weekday())
+            assert first == day.replace(day=1)
+
+
+def test_local_day_of_a_utc_timestamp(app):
+    """16:00 UTC is midnight in Feng County: the next calendar day; a microsecond before is still the same day."""
+    moments = [
+        datetime(2026, 6, 30, 15, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2026, 6, 30, 16, 0, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 0, tzinfo=UTC),
+    ]
+    with app.app_context():
+        for moment in moments:
+            day = db.session.scalar(select(LocalDate(literal(moment, UTCDateTime))))
+            assert day == to_local(moment).date()
