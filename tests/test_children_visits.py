@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import select
 
@@ -11,6 +11,8 @@ from app.childcare.models import Child, Visit, VisitKind
 from app.childcare.services import today
 from app.childcare.visits import compliance_by, overdue_or_due_soon
 from app.extensions import db
+from app.db_types import utcnow
+from app.timeutils import local_to_utc
 from tests.conftest import Auth
 
 
@@ -73,13 +75,25 @@ def test_directors_home_page_lists_visits_due(app, make):
     assert "待走访儿童" in auth.client.get("/children/visits-due").get_data(as_text=True)
 
 
+def test_a_file_opened_after_midnight_in_shanghai_is_due_that_day(app, make):
+    """Opened at 00:30 local time (the day before in UTC) and never visited: due today, not yet overdue."""
+    village = make.village()
+    opened = local_to_utc(today(), time(0, 30))
+    make.child(village.id, created_at=opened)
+    with app.test_request_context():
+        (row,) = compliance_by(select(Child), today(), "village_id", {village.id: "村"})
+        (due,) = overdue_or_due_soon(select(Child), today())
+    assert (row.children, row.up_to_date) == (1, 1)
+    assert due.days_left(today()) == 0
+
+
 def test_compliance_per_village_for_the_supervisor(app, make):
     home, other = make.village(name_zh="甲村"), make.village(name_zh="乙村")
     director = make.user(Role.CHILD_DIRECTOR, villages=[home.id, other.id])
     ok = make.child(home.id)
     add_visit(app, ok.id, director.id, 1, VisitKind.HOME)
-    make.child(home.id)  # never visited: overdue
-    make.child(other.id, risk_flags=["child_disability"])
+    make.child(home.id, created_at=utcnow() - timedelta(days=10))  # on file ten days, never visited: overdue
+    make.child(other.id, risk_flags=["child_disability"], created_at=utcnow() - timedelta(days=10))
     with app.test_request_context():
         rows = {
             r.label: (r.children, r.up_to_date, r.risk_children)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from app.auth.models import Role
+from app.childcare.services import today
 from app.extensions import db
 from app.reports.models import ProgressReport
 from tests.conftest import Auth
@@ -23,7 +24,7 @@ def test_supervisor_writes_saves_and_submits_the_report(app, make):
     supervisor = login(app, make.user(Role.TOWN_SUPERVISOR, town="shuangshipu", name="督导员甲"))
     village = make.village("shuangshipu")
     make.child(village.id, categories=["left_behind"])
-    year = datetime.now(UTC).year
+    year = today().year
     url = f"/reports/progress/shuangshipu/{year}"
     page = supervisor.client.get(url + "?lang=en").get_data(as_text=True)
     assert "Children on file" in page and "Rural left-behind child 1" in page
@@ -73,5 +74,5 @@ def test_only_the_towns_supervisor_and_the_bureau_open_a_report(app, make):
     assert (
         other.client.get("/reports/progress/mine")
         .headers["Location"]
-        .endswith("/reports/progress/hekou/" + str(datetime.now(UTC).year))
+        .endswith("/reports/progress/hekou/" + str(today().year))
     )

@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select
 
 from app.childcare.models import Child, ChildStatus, Visit, VisitKind, VisitPolicy
 from app.extensions import db
+from app.timeutils import to_local
 
 
 @dataclass
@@ -80,7 +81,7 @@ def visits_due(children_query) -> list[VisitDue]:
     policy = current_policy()
     for child in children:
         contact, home = last_any.get(child.id), last_home.get(child.id)
-        contact_due, home_due = _due(child.created_at.date(), contact, home, intervals(child.risk_flags, policy))
+        contact_due, home_due = _due(to_local(child.created_at).date(), contact, home, intervals(child.risk_flags, policy))
         result.append(VisitDue(child, contact, home, contact_due, home_due))
     return result
 
@@ -126,7 +127,7 @@ def compliance_by(children_query, today: date, column: str, labels: dict) -> lis
     )
     groups: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for group, risk_flags, created_at, last_contact, last_home in rows:
-        due = _due(created_at.date(), last_contact, last_home, intervals(risk_flags, policy))
+        due = _due(to_local(created_at).date(), last_contact, last_home, intervals(risk_flags, policy))
         up_to_date = min(due) >= today
         counts = groups[labels.get(group, "—")]
         counts[0] += 1
