@@ -10,8 +10,8 @@ from app.auth.models import Role
 from app.childcare.models import Child, Visit, VisitKind
 from app.childcare.services import today
 from app.childcare.visits import compliance_by, overdue_or_due_soon
-from app.extensions import db
 from app.db_types import utcnow
+from app.extensions import db
 from app.timeutils import local_to_utc
 from tests.conftest import Auth
 
@@ -81,7 +81,7 @@ def test_a_file_opened_after_midnight_in_shanghai_is_due_that_day(app, make):
     opened = local_to_utc(today(), time(0, 30))
     make.child(village.id, created_at=opened)
     with app.test_request_context():
-        (row,) = compliance_by(select(Child), today(), "village_id", {village.id: "村"})
+        ((row,),) = compliance_by(select(Child), today(), [("village_id", {village.id: "村"})])
         (due,) = overdue_or_due_soon(select(Child), today())
     assert (row.children, row.up_to_date) == (1, 1)
     assert due.days_left(today()) == 0
@@ -97,7 +97,7 @@ def test_compliance_per_village_for_the_supervisor(app, make):
     with app.test_request_context():
         rows = {
             r.label: (r.children, r.up_to_date, r.risk_children)
-            for r in compliance_by(select(Child), today(), "village_id", {home.id: "甲村", other.id: "乙村"})
+            for r in compliance_by(select(Child), today(), [("village_id", {home.id: "甲村", other.id: "乙村"})])[0]
         }
     assert rows == {"甲村": (2, 1, 0), "乙村": (1, 0, 1)}
     supervisor = make.user(Role.TOWN_SUPERVISOR, town="shuangshipu")

@@ -7,6 +7,7 @@ defaults, so a county can tighten them without a code change.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -81,7 +82,9 @@ def visits_due(children_query) -> list[VisitDue]:
     policy = current_policy()
     for child in children:
         contact, home = last_any.get(child.id), last_home.get(child.id)
-        contact_due, home_due = _due(to_local(child.created_at).date(), contact, home, intervals(child.risk_flags, policy))
+        contact_due, home_due = _due(
+            to_local(child.created_at).date(), contact, home, intervals(child.risk_flags, policy)
+        )
         result.append(VisitDue(child, contact, home, contact_due, home_due))
     return result
 
@@ -109,13 +112,15 @@ class Compliance:
         return self.risk_up_to_date / self.risk_children if self.risk_children else None
 
 
-def compliance_by(children_query, today: date, column: str, labels: dict) -> list[Compliance]:
-    """Share of active children not overdue today, grouped by the child's ``column`` (village, director, town)
-    named by ``labels``. One aggregate query: each child's last contact and last home visit."""
+def compliance_by(children_query, today: date, breakdowns: Sequence[tuple[str, dict]]) -> list[list[Compliance]]:
+    """For each breakdown ``(column, labels)`` — a ``Child`` column (village, director, town) and the labels of its
+    values — the share of active children not overdue today per label. One aggregate query for all breakdowns: each
+    child's last contact and last home visit."""
     policy = current_policy()
+    width = len(breakdowns)
     rows = db.session.execute(
         children_query.with_only_columns(
-            getattr(Child, column),
+            *[getattr(Child, column) for column, _labels in breakdowns],
             Child.risk_flags,
             Child.created_at,
             func.max(Visit.visited_on),
@@ -125,17 +130,19 @@ def compliance_by(children_query, today: date, column: str, labels: dict) -> lis
         .where(Child.status == ChildStatus.ACTIVE)
         .group_by(Child.id)
     )
-    groups: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for group, risk_flags, created_at, last_contact, last_home in rows:
+    counts: list[dict[str, list[int]]] = [defaultdict(lambda: [0, 0, 0, 0]) for _ in breakdowns]
+    for row in rows:
+        groups, (risk_flags, created_at, last_contact, last_home) = row[:width], row[width:]
         due = _due(to_local(created_at).date(), last_contact, last_home, intervals(risk_flags, policy))
         up_to_date = min(due) >= today
-        counts = groups[labels.get(group, "—")]
-        counts[0] += 1
-        counts[1] += up_to_date
-        if risk_flags:
-            counts[2] += 1
-            counts[3] += up_to_date
-    return [Compliance(label, *counts) for label, counts in sorted(groups.items())]
+        for group, (_column, labels), table in zip(groups, breakdowns, counts, strict=True):
+            line = table[labels.get(group, "—")]
+            line[0] += 1
+            line[1] += up_to_date
+            if risk_flags:
+                line[2] += 1
+                line[3] += up_to_date
+    return [[Compliance(label, *line) for label, line in sorted(table.items())] for table in counts]
 
 
 def groupings(user) -> list[tuple[str, str, dict]]:
@@ -147,18 +154,22 @@ def groupings(user) -> list[tuple[str, str, dict]]:
     from app.directory.models import Town, Village
     from app.i18n import localized_name
 
-    if user.role == Role.ADMIN:
-        return [(_("By town"), "town_id", {t.id: localized_name(t) for t in db.session.scalars(select(Town))})]
     directors = select(Child.director_id).where(Child.director_id.is_not(None)).distinct()
+    by_director = (
+        _("By child director"),
+        "director_id",
+        dict(db.session.execute(select(User.id, User.name).where(User.id.in_(directors))).all()),
+    )
+    if user.role == Role.ADMIN:
+        return [
+            (_("By town"), "town_id", {t.id: localized_name(t) for t in db.session.scalars(select(Town))}),
+            by_director,
+        ]
     return [
         (
             _("By village or community"),
             "village_id",
             {v.id: localized_name(v) for v in db.session.scalars(select(Village))},
         ),
-        (
-            _("By child director"),
-            "director_id",
-            dict(db.session.execute(select(User.id, User.name).where(User.id.in_(directors))).all()),
-        ),
+        by_director,
     ]

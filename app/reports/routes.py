@@ -18,6 +18,7 @@ from app.auth.models import Role
 from app.childcare.models import Child
 from app.childcare.services import today
 from app.childcare.visits import groupings
+from app.db_types import row_id
 from app.directory.models import Organization, Town, Village
 from app.directory.routes import town_choices
 from app.extensions import db
@@ -29,9 +30,9 @@ from app.reports.coverage import safety_coverage
 from app.reports.exports import Table, download
 from app.reports.forms import ProgressReportForm, VacationForm
 from app.reports.models import ProgressReport, VacationDates
-from app.reports.periods import STAGES, parse_period, vacation
+from app.reports.periods import STAGES, parse_day, parse_period, parse_year, vacation
 from app.reports.progress import is_late, report_for, save_report, town_figures
-from app.reports.queries import activities_behind, department_report
+from app.reports.queries import activities_behind, department_report, pairings_behind
 from app.reports.summary import summary as summary_of
 from app.reports.visit_rules import child_shares
 from app.timeutils import to_local
@@ -49,10 +50,20 @@ def _scope() -> int | None:
     abort(403)
 
 
+# The query-string keys a department report passes on to its downloads and to the lists behind its numbers.
+REPORT_ARGS = ("period", "year", "quarter", "month", "from", "to", "kind", "town", "task")
+
+
+def _report_args() -> dict[str, str]:
+    return {key: value for key, value in request.args.items() if key in REPORT_ARGS and value}
+
+
 def _filters():
     period = parse_period(request.args, today())
     kind = request.args.get("kind") or None
-    town_id = request.args.get("town", type=int)
+    if kind not in KIND_LABELS:
+        kind = None
+    town_id = request.args.get("town", type=row_id)
     task = request.args.get("task", type=int)
     if task is not None and task not in TASKS:
         task = None
@@ -108,7 +119,7 @@ def departments():
         towns=town_choices(),
         stages=STAGES,
         filters={"kind": kind or "", "town": town_id or 0, "task": task or 0},
-        args=request.args.to_dict(),
+        args=_report_args(),
     )
 
 
@@ -131,16 +142,19 @@ def department_activities(organization_id: int):
     scope = _scope()
     if scope is not None and scope != organization_id:
         abort(403)
-    period, _kind, _town, task = _filters()
+    period, kind, town_id, task = _filters()
     organization = db.get_or_404(Organization, organization_id)
-    activities = activities_behind(period, organization_id=organization_id, task=task)
+    filters = {"kind": kind, "town_id": town_id, "task": task}
     return render_template(
         "reports/activities.html",
         organization=organization,
-        activities=activities,
+        activities=activities_behind(period, organization_id=organization_id, **filters),
+        pairings=pairings_behind(period, organization_id=organization_id, **filters),
         period=period,
+        kind=kind,
+        town=db.session.get(Town, town_id) if town_id else None,
         task=task,
-        back=url_for("reports.departments", **request.args),
+        back=url_for("reports.departments", **_report_args()),
     )
 
 
@@ -177,7 +191,7 @@ def compliance_export(fmt: str):
 @permission_required(Permission.VIEW_REPORTS)
 def progress_overview():
     """R8 for the bureau: which towns submitted their progress report for the year, when, and who was late."""
-    year = request.args.get("year", type=int) or today().year
+    year = parse_year(request.args.get("year"), today())
     towns = db.session.scalars(select(Town).order_by(Town.sort_order)).all()
     reports = {r.town_id: r for r in db.session.scalars(select(ProgressReport).where(ProgressReport.year == year))}
     return render_template("reports/progress_overview.html", towns=towns, reports=reports, year=year, late=is_late)
@@ -186,7 +200,7 @@ def progress_overview():
 @bp.route("/progress.<fmt>")
 @permission_required(Permission.VIEW_REPORTS)
 def progress_export(fmt: str):
-    year = request.args.get("year", type=int) or today().year
+    year = parse_year(request.args.get("year"), today())
     reports = {r.town_id: r for r in db.session.scalars(select(ProgressReport).where(ProgressReport.year == year))}
     rows = []
     for town in db.session.scalars(select(Town).order_by(Town.sort_order)):
@@ -309,10 +323,7 @@ def _coverage_choice() -> tuple[str, date]:
     topic = request.args.get("topic", SafetyTopic.DROWNING.value)
     if topic not in {t.value for t in SafetyTopic}:
         topic = SafetyTopic.DROWNING.value
-    try:
-        until = date.fromisoformat(request.args.get("until", ""))
-    except ValueError:
-        until = vacation(today().year, "summer")[0]
+    until = parse_day(request.args.get("until"), None) or vacation(today().year, "summer")[0]
     return topic, until
 
 
@@ -379,16 +390,16 @@ def safety_coverage_view():
 def visit_shares():
     """R3 over a year: child-weeks with a contact and child-months with a home visit, by town (county) or by
     village and child director (a town's supervisor); children with a risk flag separately."""
-    year = request.args.get("year", type=int) or today().year
+    year = parse_year(request.args.get("year"), today())
     return render_template("reports/visits.html", year=year, tables=_visit_shares(year))
 
 
 def _visit_shares(year: int) -> list[tuple[str, dict, dict]]:
-    tables = []
-    for title, *grouping in groupings(current_user):
-        everyone, risky = child_shares(year, today(), child_scope(select(Child)), *grouping)
-        tables.append((title, everyone, risky))
-    return tables
+    breakdowns = groupings(current_user)
+    shares = child_shares(
+        year, today(), child_scope(select(Child)), [(column, labels) for _t, column, labels in breakdowns]
+    )
+    return [(title, *tables) for (title, _c, _l), tables in zip(breakdowns, shares, strict=True)]
 
 
 def _percent(share: float | None) -> str:
@@ -398,7 +409,7 @@ def _percent(share: float | None) -> str:
 @bp.route("/visits.<fmt>")
 @permission_required(Permission.CHECK_FILES)
 def visit_shares_export(fmt: str):
-    year = request.args.get("year", type=int) or today().year
+    year = parse_year(request.args.get("year"), today())
     headers = [
         "",
         _("Weeks with a contact"),
@@ -439,7 +450,7 @@ def visit_shares_export(fmt: str):
 @permission_required(Permission.MANAGE_SETTINGS)
 def vacations():
     """The administrator sets each year's winter and summer vacation dates (used by R2 and the vacation reports)."""
-    year = request.values.get("year", type=int) or today().year
+    year = parse_year(request.values.get("year"), today())
     winter, summer = vacation(year, "winter"), vacation(year, "summer")
     form = VacationForm(
         data={

@@ -8,6 +8,7 @@ months due are arithmetic on the day the file was opened.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
@@ -52,15 +53,17 @@ def _month(day: date) -> int:
     return day.year * 12 + day.month
 
 
-def child_shares(year: int, today: date, children_query, column: str, labels: dict) -> tuple[dict, dict]:
-    """({label: Shares} for all children, {label: Shares} for children with a risk flag) for ``year``, grouped by
-    the child's ``column`` (town_id, village_id, director_id) named by ``labels``."""
+def child_shares(
+    year: int, today: date, children_query, breakdowns: Sequence[tuple[str, dict]]
+) -> list[tuple[dict, dict]]:
+    """For each breakdown ``(column, labels)`` — a ``Child`` column (town_id, village_id, director_id) and the
+    labels of its values — ({label: Shares} for all children, {label: Shares} for children with a risk flag) in
+    ``year``; "__all__" holds the totals. One query, whatever the number of breakdowns."""
     first = date(year, 1, 1)
     last = min(date(year, 12, 31), today - timedelta(days=1))
-    everyone: dict = defaultdict(Shares)
-    risky: dict = defaultdict(Shares)
+    tables: list[tuple[dict, dict]] = [(defaultdict(Shares), defaultdict(Shares)) for _ in breakdowns]
     if last < first:
-        return everyone, risky
+        return tables
     # The last whole week and the last month counted (a month counts once its 28th has passed).
     last_sunday = last - timedelta(days=(last.weekday() + 1) % 7)
     last_month = _month(last) if last.day >= 28 else _month(last) - 1
@@ -71,7 +74,7 @@ def child_shares(year: int, today: date, children_query, column: str, labels: di
     query = (
         children_query.with_only_columns(
             Child.id,
-            getattr(Child, column),
+            *[getattr(Child, column) for column, _labels in breakdowns],
             Child.risk_flags,
             Child.created_at,
             func.count(
@@ -102,7 +105,9 @@ def child_shares(year: int, today: date, children_query, column: str, labels: di
         .where(Child.status == ChildStatus.ACTIVE)
         .group_by(Child.id)
     )
-    for _id, group, risk_flags, created_at, weeks_met, months_met in db.session.execute(query):
+    width = len(breakdowns)
+    for row in db.session.execute(query):
+        groups, (risk_flags, created_at, weeks_met, months_met) = row[1 : 1 + width], row[1 + width :]
         start = max(first, to_local(created_at).date())
         if start > last:
             continue
@@ -112,10 +117,9 @@ def child_shares(year: int, today: date, children_query, column: str, labels: di
             months=max(0, last_month - _month(start) + 1),
             months_met=months_met,
         )
-        name = labels.get(group, "—")
-        everyone[name].add(shares)
-        everyone["__all__"].add(shares)
-        if risk_flags:
-            risky[name].add(shares)
-            risky["__all__"].add(shares)
-    return everyone, risky
+        for group, (_column, labels), (everyone, risky) in zip(groups, breakdowns, tables, strict=True):
+            for name in (labels.get(group, "—"), "__all__"):
+                everyone[name].add(shares)
+                if risk_flags:
+                    risky[name].add(shares)
+    return tables
