@@ -127,3 +127,39 @@ def test_admin_changes_the_visit_policy_and_due_dates_follow(app, make):
     supervisor = Auth(app.test_client())
     supervisor.login(make.user(Role.TOWN_SUPERVISOR, town="shuangshipu").username)
     assert supervisor.client.get("/children/policy").status_code == 403
+
+
+def test_compliance_counts_equal_the_due_dates_child_by_child(app, make):
+    """The aggregate query against ``visits_due`` (the director's own list) on random children and visits."""
+    import random
+
+    from app.childcare.visits import visits_due
+
+    rng = random.Random(8)
+    villages = [make.village(name_zh=f"随机村{n}") for n in range(3)]
+    director = make.user(Role.CHILD_DIRECTOR, villages=[v.id for v in villages])
+    children = [
+        make.child(
+            rng.choice(villages).id,
+            risk_flags=["behaviour"] if rng.random() < 0.3 else [],
+            created_at=utcnow() - timedelta(days=rng.choice([0, 1, 5, 40, 400]), hours=rng.randint(0, 23)),
+        )
+        for _ in range(40)
+    ]
+    for child in children:
+        for _ in range(rng.randint(0, 3)):
+            add_visit(app, child.id, director.id, rng.randint(0, 60), rng.choice([VisitKind.HOME, VisitKind.PHONE]))
+    with app.test_request_context():
+        day = today()
+        labels = {v.id: v.name_zh for v in villages}
+        (rows,) = compliance_by(select(Child), day, [("village_id", labels)])
+        expected: dict[str, list[int]] = {}
+        for due in visits_due(select(Child)):
+            line = expected.setdefault(labels[due.child.village_id], [0, 0, 0, 0])
+            ok = not due.is_overdue(day)
+            line[0] += 1
+            line[1] += ok
+            line[2] += bool(due.child.risk_flags)
+            line[3] += ok and bool(due.child.risk_flags)
+    assert {r.label: [r.children, r.up_to_date, r.risk_children, r.risk_up_to_date] for r in rows} == expected
+    assert sum(line[1] for line in expected.values()) not in (0, 40)  # the data has both verdicts

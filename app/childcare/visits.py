@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import Date, case, func, literal, select
 
 from app.childcare.models import Child, ChildStatus, Visit, VisitKind, VisitPolicy
 from app.extensions import db
+from app.sql import LocalDate
 from app.timeutils import to_local
 
 
@@ -114,34 +115,44 @@ class Compliance:
 
 def compliance_by(children_query, today: date, breakdowns: Sequence[tuple[str, dict]]) -> list[list[Compliance]]:
     """For each breakdown ``(column, labels)`` — a ``Child`` column (village, director, town) and the labels of its
-    values — the share of active children not overdue today per label. One aggregate query for all breakdowns: each
-    child's last contact and last home visit."""
-    policy = current_policy()
-    width = len(breakdowns)
+    values — the share of active children not overdue today per label, by the rule ``_due`` applies: due at once
+    (on the day the file was opened) without a visit, else the interval after the last one. One aggregate statement;
+    per child, index lookups: is there a contact (home visit) at all, and one since the cut-off day?"""
+    contact_days, home_days, home_days_risk = current_policy()
+    risky = func.coalesce(func.json_array_length(Child.risk_flags), 0) > 0
+    opened_today = LocalDate(Child.created_at) >= today
+
+    def visited(*conditions):
+        return select(Visit.id).where(Visit.child_id == Child.id, *conditions).exists()
+
+    home = Visit.kind == VisitKind.HOME
+    home_cutoff = case(
+        (risky, literal(today - timedelta(days=home_days_risk), Date)),
+        else_=literal(today - timedelta(days=home_days), Date),
+    )
+    contact_ok = case(
+        (visited(), visited(Visit.visited_on >= today - timedelta(days=contact_days))), else_=opened_today
+    )
+    home_ok = case((visited(home), visited(home, Visit.visited_on >= home_cutoff)), else_=opened_today)
+    groups = [getattr(Child, column) for column, _labels in breakdowns]
     rows = db.session.execute(
         children_query.with_only_columns(
-            *[getattr(Child, column) for column, _labels in breakdowns],
-            Child.risk_flags,
-            Child.created_at,
-            func.max(Visit.visited_on),
-            func.max(case((Visit.kind == VisitKind.HOME, Visit.visited_on))),
+            *groups, risky, func.count(), func.sum(case((contact_ok & home_ok, 1), else_=0))
         )
-        .outerjoin(Visit, Visit.child_id == Child.id)
         .where(Child.status == ChildStatus.ACTIVE)
-        .group_by(Child.id)
+        .group_by(*groups, risky)
     )
+    width = len(breakdowns)
     counts: list[dict[str, list[int]]] = [defaultdict(lambda: [0, 0, 0, 0]) for _ in breakdowns]
     for row in rows:
-        groups, (risk_flags, created_at, last_contact, last_home) = row[:width], row[width:]
-        due = _due(to_local(created_at).date(), last_contact, last_home, intervals(risk_flags, policy))
-        up_to_date = min(due) >= today
-        for group, (_column, labels), table in zip(groups, breakdowns, counts, strict=True):
+        group_values, (risk, children, up_to_date) = row[:width], row[width:]
+        for group, (_column, labels), table in zip(group_values, breakdowns, counts, strict=True):
             line = table[labels.get(group, "—")]
-            line[0] += 1
-            line[1] += up_to_date
-            if risk_flags:
-                line[2] += 1
-                line[3] += up_to_date
+            line[0] += children
+            line[1] += int(up_to_date or 0)
+            if risk:
+                line[2] += children
+                line[3] += int(up_to_date or 0)
     return [[Compliance(label, *line) for label, line in sorted(table.items())] for table in counts]
 
 

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from sqlalchemy import and_, case, distinct, func
+from sqlalchemy import Date, and_, case, distinct, func, literal, select
 
 from app.childcare.models import Child, ChildStatus, Visit, VisitKind
 from app.extensions import db
-from app.sql import LocalDate, MonthStart, WeekStart
-from app.timeutils import local_to_utc, to_local
+from app.sql import LocalDate, MonthKey, MonthStart, WeekNumber, WeekStart
+from app.timeutils import local_to_utc
 
 EPOCH = date(1970, 1, 1)
 
@@ -71,23 +71,24 @@ def child_shares(
     # A visit before the file was opened does not count; only files opened this year need the test.
     opened = LocalDate(Child.created_at)
     opened_before = Child.created_at < local_to_utc(first, time(0))
-    query = (
+    groups = [getattr(Child, column).label(f"g{n}") for n, (column, _labels) in enumerate(breakdowns)]
+    # Per child: the weeks with a contact and the months with a home visit, the day counting starts, a risk flag.
+    per_child = (
         children_query.with_only_columns(
-            Child.id,
-            *[getattr(Child, column) for column, _labels in breakdowns],
-            Child.risk_flags,
-            Child.created_at,
+            *groups,
+            (func.coalesce(func.json_array_length(Child.risk_flags), 0) > 0).label("risky"),
+            case((opened_before, literal(first, Date)), else_=opened).label("start"),
             func.count(
                 distinct(
                     case(
                         (
                             (Visit.visited_on <= last_sunday)
                             & (opened_before | (Visit.visited_on >= WeekStart(opened))),
-                            WeekStart(Visit.visited_on),
+                            WeekNumber(Visit.visited_on),
                         )
                     )
                 )
-            ),
+            ).label("weeks_met"),
             func.count(
                 distinct(
                     case(
@@ -95,31 +96,37 @@ def child_shares(
                             (Visit.kind == VisitKind.HOME)
                             & (Visit.visited_on <= month_end)
                             & (opened_before | (Visit.visited_on >= MonthStart(opened))),
-                            MonthStart(Visit.visited_on),
+                            MonthKey(Visit.visited_on),
                         )
                     )
                 )
-            ),
+            ).label("months_met"),
         )
         .outerjoin(Visit, and_(Visit.child_id == Child.id, Visit.visited_on >= first, Visit.visited_on <= last))
         .where(Child.status == ChildStatus.ACTIVE)
         .group_by(Child.id)
+        .subquery()
+    )
+    # Children with the same groups, start day and flag are due the same weeks and months: sum them in SQL.
+    keys = [per_child.c[g.name] for g in groups] + [per_child.c.risky, per_child.c.start]
+    query = select(*keys, func.count(), func.sum(per_child.c.weeks_met), func.sum(per_child.c.months_met)).group_by(
+        *keys
     )
     width = len(breakdowns)
     for row in db.session.execute(query):
-        groups, (risk_flags, created_at, weeks_met, months_met) = row[1 : 1 + width], row[1 + width :]
-        start = max(first, to_local(created_at).date())
+        group_values, (risk, start, children, weeks_met, months_met) = row[:width], row[width:]
+        start = max(first, start)
         if start > last:
             continue
         shares = Shares(
-            weeks=max(0, _week(last_sunday) - _week(start) + 1),
-            weeks_met=weeks_met,
-            months=max(0, last_month - _month(start) + 1),
-            months_met=months_met,
+            weeks=children * max(0, _week(last_sunday) - _week(start) + 1),
+            weeks_met=int(weeks_met),
+            months=children * max(0, last_month - _month(start) + 1),
+            months_met=int(months_met),
         )
-        for group, (_column, labels), (everyone, risky) in zip(groups, breakdowns, tables, strict=True):
+        for group, (_column, labels), (everyone, risky) in zip(group_values, breakdowns, tables, strict=True):
             for name in (labels.get(group, "—"), "__all__"):
                 everyone[name].add(shares)
-                if risk_flags:
+                if risk:
                     risky[name].add(shares)
     return tables
