@@ -7,11 +7,33 @@ from enum import StrEnum
 
 from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
+from werkzeug.routing import IntegerConverter
+
+# The largest value of an INTEGER column on PostgreSQL: ids beyond it cannot exist, and asking for one would make
+# the database raise an error instead of answering "not found".
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC: what every ``..._at`` column stores."""
     return datetime.now(UTC)
+
+
+def row_id(value: str) -> int:
+    """A row id from a query string or form (``request.args.get(..., type=row_id)``): a positive integer that fits an
+    INTEGER column; anything else raises ``ValueError``, so the argument counts as absent."""
+    number = int(value)
+    if not 0 < number <= MAX_ID:
+        raise ValueError(value)
+    return number
+
+
+class RowIdConverter(IntegerConverter):
+    """The ``<int:...>`` URL converter, bounded like ``row_id``: a too-large number in a URL is a 404."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 class UTCDateTime(TypeDecorator):

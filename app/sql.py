@@ -39,6 +39,23 @@ class MonthStart(FunctionElement):
     inherit_cache = True
 
 
+class WeekNumber(FunctionElement):
+    """A DATE's Monday-to-Sunday week as an integer (weeks since Monday 1970-01-05): a cheap key to count distinct
+    weeks by, equal to ``visit_rules._week``."""
+
+    type = Integer()
+    name = "week_number"
+    inherit_cache = True
+
+
+class MonthKey(FunctionElement):
+    """A key per calendar month of a DATE, to count distinct months by (its first day, or 'YYYY-MM' on SQLite)."""
+
+    type = String()
+    name = "month_key"
+    inherit_cache = True
+
+
 @compiles(LocalDate)
 def _local_date(element, compiler, **kw):
     return f"CAST({compiler.process(element.clauses, **kw)} AT TIME ZONE 'Asia/Shanghai' AS DATE)"
@@ -68,6 +85,27 @@ def _month_start(element, compiler, **kw):
 @compiles(MonthStart, "sqlite")
 def _month_start_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+@compiles(WeekNumber)
+def _week_number(element, compiler, **kw):
+    return f"(({compiler.process(element.clauses, **kw)} - DATE '1970-01-01') + 3) / 7"
+
+
+@compiles(WeekNumber, "sqlite")
+def _week_number_sqlite(element, compiler, **kw):
+    # julianday() of a date is N.5; the difference from 1970-01-01 is a whole number of days.
+    return f"(CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER) + 3) / 7"
+
+
+@compiles(MonthKey)
+def _month_key(element, compiler, **kw):
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(MonthKey, "sqlite")
+def _month_key_sqlite(element, compiler, **kw):
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
 
 
 def json_items(column, dialect_name: str, *, integers: bool = False):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import select
 
@@ -10,7 +10,9 @@ from app.auth.models import Role
 from app.childcare.models import Child, Visit, VisitKind
 from app.childcare.services import today
 from app.childcare.visits import compliance_by, overdue_or_due_soon
+from app.db_types import utcnow
 from app.extensions import db
+from app.timeutils import local_to_utc
 from tests.conftest import Auth
 
 
@@ -73,17 +75,29 @@ def test_directors_home_page_lists_visits_due(app, make):
     assert "待走访儿童" in auth.client.get("/children/visits-due").get_data(as_text=True)
 
 
+def test_a_file_opened_after_midnight_in_shanghai_is_due_that_day(app, make):
+    """Opened at 00:30 local time (the day before in UTC) and never visited: due today, not yet overdue."""
+    village = make.village()
+    opened = local_to_utc(today(), time(0, 30))
+    make.child(village.id, created_at=opened)
+    with app.test_request_context():
+        ((row,),) = compliance_by(select(Child), today(), [("village_id", {village.id: "村"})])
+        (due,) = overdue_or_due_soon(select(Child), today())
+    assert (row.children, row.up_to_date) == (1, 1)
+    assert due.days_left(today()) == 0
+
+
 def test_compliance_per_village_for_the_supervisor(app, make):
     home, other = make.village(name_zh="甲村"), make.village(name_zh="乙村")
     director = make.user(Role.CHILD_DIRECTOR, villages=[home.id, other.id])
     ok = make.child(home.id)
     add_visit(app, ok.id, director.id, 1, VisitKind.HOME)
-    make.child(home.id)  # never visited: overdue
-    make.child(other.id, risk_flags=["child_disability"])
+    make.child(home.id, created_at=utcnow() - timedelta(days=10))  # on file ten days, never visited: overdue
+    make.child(other.id, risk_flags=["child_disability"], created_at=utcnow() - timedelta(days=10))
     with app.test_request_context():
         rows = {
             r.label: (r.children, r.up_to_date, r.risk_children)
-            for r in compliance_by(select(Child), today(), "village_id", {home.id: "甲村", other.id: "乙村"})
+            for r in compliance_by(select(Child), today(), [("village_id", {home.id: "甲村", other.id: "乙村"})])[0]
         }
     assert rows == {"甲村": (2, 1, 0), "乙村": (1, 0, 1)}
     supervisor = make.user(Role.TOWN_SUPERVISOR, town="shuangshipu")
@@ -113,3 +127,39 @@ def test_admin_changes_the_visit_policy_and_due_dates_follow(app, make):
     supervisor = Auth(app.test_client())
     supervisor.login(make.user(Role.TOWN_SUPERVISOR, town="shuangshipu").username)
     assert supervisor.client.get("/children/policy").status_code == 403
+
+
+def test_compliance_counts_equal_the_due_dates_child_by_child(app, make):
+    """The aggregate query against ``visits_due`` (the director's own list) on random children and visits."""
+    import random
+
+    from app.childcare.visits import visits_due
+
+    rng = random.Random(8)
+    villages = [make.village(name_zh=f"随机村{n}") for n in range(3)]
+    director = make.user(Role.CHILD_DIRECTOR, villages=[v.id for v in villages])
+    children = [
+        make.child(
+            rng.choice(villages).id,
+            risk_flags=["behaviour"] if rng.random() < 0.3 else [],
+            created_at=utcnow() - timedelta(days=rng.choice([0, 1, 5, 40, 400]), hours=rng.randint(0, 23)),
+        )
+        for _ in range(40)
+    ]
+    for child in children:
+        for _ in range(rng.randint(0, 3)):
+            add_visit(app, child.id, director.id, rng.randint(0, 60), rng.choice([VisitKind.HOME, VisitKind.PHONE]))
+    with app.test_request_context():
+        day = today()
+        labels = {v.id: v.name_zh for v in villages}
+        (rows,) = compliance_by(select(Child), day, [("village_id", labels)])
+        expected: dict[str, list[int]] = {}
+        for due in visits_due(select(Child)):
+            line = expected.setdefault(labels[due.child.village_id], [0, 0, 0, 0])
+            ok = not due.is_overdue(day)
+            line[0] += 1
+            line[1] += ok
+            line[2] += bool(due.child.risk_flags)
+            line[3] += ok and bool(due.child.risk_flags)
+    assert {r.label: [r.children, r.up_to_date, r.risk_children, r.risk_up_to_date] for r in rows} == expected
+    assert sum(line[1] for line in expected.values()) not in (0, 40)  # the data has both verdicts

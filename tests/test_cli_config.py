@@ -146,3 +146,15 @@ def test_seed_demo_files_fictional_children_with_visits_and_attendance(app, runn
     auth = Auth(app.test_client())
     auth.login("director-shuangshipu", "shouhu-demo")
     assert "days overdue" in auth.client.get("/children/visits-due?lang=en").get_data(as_text=True)
+
+
+def test_the_demo_compliance_page_shows_passes_and_failures(app, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    auth = Auth(app.test_client())
+    auth.login("admin", "shouhu-demo")
+    page = auth.client.get("/reports/compliance?year=2025&lang=en").get_data(as_text=True)
+    assert 'class="tag ok">Met' in page and 'class="tag">Not met' in page
+    r8 = page.split('rule-R8"', 1)[1].split("</li>", 1)[0]
+    assert "Hekou Town (late)" in r8 and "Huangniupu Town (not submitted)" in r8 and "Fengzhou" not in r8
+    overview = auth.client.get("/reports/progress?year=2026&lang=en").get_data(as_text=True)
+    assert overview.count("Not submitted") == 7  # Fengzhou and Tangzang have reported; Shuangshipu has not yet

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.activities.models import ActivityKind
 from app.auth.models import Role
 from app.childcare.models import CheckLevel, FileCheck
+from app.childcare.services import today
 from app.directory.models import Organization, OrganizationKind
 from app.extensions import db
 from tests.conftest import Auth
@@ -30,12 +31,28 @@ def verdict(text: str, code: str) -> str:
 def test_r1_names_the_body_that_held_no_safety_event(app, make):
     make.admin(username="boss")
     for code in ["education", "police", "mca", "youth-league", "womens-federation"]:
-        held(app, code, at(date(2026, 5, 10), 9), at(date(2026, 5, 10), 11), kind=ActivityKind.SAFETY_VILLAGE)
-    r1 = verdict(page(app), "R1")
-    assert "Not met" in r1 and "Women and Children Work Committee Office" in r1 and "Police" not in r1
-    held(app, "wcwc", at(date(2026, 6, 1), 9), at(date(2026, 6, 1), 11), kind=ActivityKind.SAFETY_VILLAGE)
-    assert "Met" in verdict(page(app), "R1") and "Not met" not in verdict(page(app), "R1")
-    assert "Not met" in verdict(page(app, 2025), "R1")  # another year starts from nothing
+        held(app, code, at(date(2025, 5, 10), 9), at(date(2025, 5, 10), 11), kind=ActivityKind.SAFETY_VILLAGE)
+    r1 = verdict(page(app, 2025), "R1")
+    assert "Not met" in r1 and "Missing: Women and Children Work Committee Office" in r1 and "Police" not in r1
+    assert "/reports/departments?year=2025&amp;kind=safety_village" in r1.replace("&", "&amp;")
+    held(app, "wcwc", at(date(2025, 6, 1), 9), at(date(2025, 6, 1), 11), kind=ActivityKind.SAFETY_VILLAGE)
+    assert "Met" in verdict(page(app, 2025), "R1") and "Not met" not in verdict(page(app, 2025), "R1")
+    assert "Not met" in verdict(page(app, 2024), "R1")  # another year starts from nothing
+
+
+def test_the_current_year_is_in_progress_until_its_deadlines(app, make):
+    """Events still possible before 31 December are to do, not failures; a past year's are failures."""
+    make.admin(username="boss")
+    year = today().year
+    r1 = verdict(page(app, year), "R1")
+    assert "In progress" in r1 and "Not met" not in r1 and "Missing:" not in r1
+    assert "Still to do: Education and Sports Bureau" in r1 and f"Dec 31, {year}" in r1
+    r7 = verdict(page(app, year), "R7")
+    assert "Met" in r7  # every demo town has its station
+    export = Auth(app.test_client())
+    export.login("boss")
+    text = export.client.get(f"/reports/compliance.csv?year={year}&lang=en").get_data(as_text=True)
+    assert "R1,Each of six bodies" in text and "In progress" in text and f"({year}-12-31)" in text
 
 
 def test_r2_needs_a_lecture_before_each_vacation(app, make):
@@ -89,13 +106,13 @@ def test_r6_counts_the_directors_recorded_at_a_training(app, make):
     trained = make.user(Role.CHILD_DIRECTOR, villages=[village.id], name="受训主任")
     make.user(Role.CHILD_DIRECTOR, villages=[village.id], name="未训主任")
     training = held(
-        app, "mca", at(date(2026, 4, 16), 9), at(date(2026, 4, 16), 17), kind=ActivityKind.DIRECTOR_TRAINING
+        app, "mca", at(date(2025, 4, 16), 9), at(date(2025, 4, 16), 17), kind=ActivityKind.DIRECTOR_TRAINING
     )
     coordinator = Auth(app.test_client())
     coordinator.login(make.user(Role.COORDINATOR, organization="mca").username)
     assert "受训主任" in coordinator.client.get(f"/manage/activities/{training}/participants").get_data(as_text=True)
     coordinator.post(f"/manage/activities/{training}/participants", {"director_ids": [str(trained.id)]})
-    r6 = verdict(page(app), "R6")
+    r6 = verdict(page(app, 2025), "R6")
     assert "1 of 2 child directors trained" in r6 and "1 child director(s) not trained" in r6
     assert "demonstration training" not in r6.split("Missing:")[1]
     other = Auth(app.test_client())

@@ -100,7 +100,7 @@ def test_compliance_and_progress_files(app, make):
     auth.login(admin_user.username)
     _rows, sheets = files(auth, "/reports/compliance?year=2025&lang=en")
     (table,) = sheets.values()
-    assert table[0] == ["Rule", "Requirement", "Status", "Missing", "Details"]
+    assert table[0] == ["Rule", "Requirement", "Status", "Missing", "Still to do", "Details"]
     r8 = next(r for r in table if r[0] == "R8")
     assert r8[2] == "Not met" and "Hekou Town (late)" in r8[3]
     page = html.unescape(auth.client.get("/reports/compliance?year=2025&lang=en").get_data(as_text=True))
@@ -138,8 +138,9 @@ def test_visit_and_coverage_files_hold_counts_never_names(app, make):
     )
     assert "王未到" in page  # the supervisor sees the name on the page...
     rows, sheets = files(supervisor, "/reports/safety-coverage?topic=drowning&until=2025-07-01&lang=en")
-    (table,) = sheets.values()
-    assert ["Shuangshipu Town", "Export Village", 2, 1, 1] in table
+    assert ["Shuangshipu Town", "Export Village", 2, 1, 1] in sheets["By village or community"]
+    assert ["Shuangshipu Town", 2, 1, 1] in sheets["By town"]
+    assert re.search(r"Shuangshipu Town\s*<span class=\"tag\">1 / 2</span>", page)  # the town's total on the page
     assert "王未到" not in str(rows) + str(sheets) and "李小花" not in str(rows) + str(sheets)  # ...never in a file
     _rows, sheets = files(supervisor, "/reports/visits?year=2025&lang=en")
     village_row = next(r for r in sheets["By village or community"] if r[0] == "Export Village")

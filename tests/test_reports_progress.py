@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from app.audit.models import AuditEntry
 from app.auth.models import Role
+from app.childcare.services import today
 from app.extensions import db
 from app.reports.models import ProgressReport
 from tests.conftest import Auth
@@ -23,7 +25,7 @@ def test_supervisor_writes_saves_and_submits_the_report(app, make):
     supervisor = login(app, make.user(Role.TOWN_SUPERVISOR, town="shuangshipu", name="督导员甲"))
     village = make.village("shuangshipu")
     make.child(village.id, categories=["left_behind"])
-    year = datetime.now(UTC).year
+    year = today().year
     url = f"/reports/progress/shuangshipu/{year}"
     page = supervisor.client.get(url + "?lang=en").get_data(as_text=True)
     assert "Children on file" in page and "Rural left-behind child 1" in page
@@ -73,5 +75,78 @@ def test_only_the_towns_supervisor_and_the_bureau_open_a_report(app, make):
     assert (
         other.client.get("/reports/progress/mine")
         .headers["Location"]
-        .endswith("/reports/progress/hekou/" + str(datetime.now(UTC).year))
+        .endswith("/reports/progress/hekou/" + str(today().year))
     )
+
+
+def test_submitting_needs_every_section_and_locks_the_report_until_the_bureau_returns_it(app, make):
+    supervisor = login(app, make.user(Role.TOWN_SUPERVISOR, town="hekou", name="督导员乙"))
+    url = f"/reports/progress/hekou/{today().year}"
+    half = supervisor.post(url + "?lang=en", {"achievements": "只写了一节", "difficulties": " ", "submit": ""})
+    assert half.status_code == 422 and "Write this section before submitting." in half.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(ProgressReport)) is None  # nothing saved, nothing submitted
+    sections = {"achievements": "成效", "difficulties": "困难", "next_measures": "措施"}
+    supervisor.post(url, {**sections, "submit": ""})
+    with app.app_context():
+        first = db.session.scalar(select(ProgressReport))
+        submitted_at = first.submitted_at
+    again = supervisor.post(url + "?lang=en", {**sections, "achievements": "改写", "save": ""}, follow_redirects=True)
+    assert "already been submitted" in again.get_data(as_text=True)
+    page = supervisor.client.get(url).get_data(as_text=True)
+    assert 'name="achievements"' not in page and "成效" in page  # shown as text, no form
+    with app.app_context():
+        report = db.session.scalar(select(ProgressReport))
+        assert (report.achievements, report.submitted_at) == ("成效", submitted_at)
+    # Only the bureau returns a report, and says why.
+    assert supervisor.post(url + "/return", {"reason": "请补充"}).status_code == 403
+    admin = login(app, make.admin())
+    assert "Return for revision" in admin.client.get(url + "?lang=en").get_data(as_text=True)
+    admin.post(url + "/return", {"reason": ""})
+    with app.app_context():
+        assert db.session.scalar(select(ProgressReport.submitted_at)) is not None
+    admin.post(url + "/return", {"reason": "请补充数据"})
+    with app.app_context():
+        assert db.session.scalar(select(ProgressReport.submitted_at)) is None
+        (entry,) = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "progress_report.returned"))
+        assert entry.detail["reason"] == "请补充数据"
+    supervisor.post(url, {**sections, "achievements": "改写后的成效", "submit": ""})
+    with app.app_context():
+        report = db.session.scalar(select(ProgressReport))
+        assert report.achievements == "改写后的成效" and report.submitted_at > submitted_at
+
+
+def test_a_past_years_figures_are_that_years(app, make):
+    """Pairings active in the year; visit shares of the year; no 'up to date today' for a past year."""
+    from datetime import date
+
+    from app.mentoring.models import ConsentMethod, Pairing, PairingKind
+
+    admin_user = make.admin()
+    village = make.village("hekou")
+    child = make.child(village.id)
+    mentor = make.user(name="导师")
+    organization = make.organization("pairing-org")
+    with app.app_context():
+        for started, ended in ((date(2024, 3, 1), date(2024, 12, 1)), (date(2025, 2, 1), None)):
+            db.session.add(
+                Pairing(
+                    child_id=child.id,
+                    mentor_id=mentor.id,
+                    organization_id=organization.id,
+                    kind=PairingKind.ACADEMIC,
+                    started_on=started,
+                    ended_on=ended,
+                    consent_by="祖母",
+                    consent_on=started,
+                    consent_method=ConsentMethod.WRITTEN,
+                    created_by_id=admin_user.id,
+                )
+            )
+        db.session.commit()
+    admin = login(app, admin_user)
+    page = html.unescape(admin.client.get("/reports/progress/hekou/2024?lang=en").get_data(as_text=True))
+    pairings = page.split("One-to-one pairings</dt><dd>", 1)[1].split("<", 1)[0]
+    assert pairings == "1" and "Visits up to date today" not in page and "Weeks with a contact" in page
+    current = admin.client.get(f"/reports/progress/hekou/{today().year}?lang=en").get_data(as_text=True)
+    assert "Visits up to date today" in current

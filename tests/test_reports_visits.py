@@ -106,6 +106,6 @@ def test_shares_equal_a_day_by_day_recount(app, make):
         visits = db.session.scalars(select(Visit)).all()
     for today in (date(2025, 8, 14), date(2025, 8, 18), date(2025, 12, 29), date(2026, 3, 1)):
         with app.test_request_context():
-            shares, _risky = child_shares(2025, today, select(Child), "village_id", {village.id: "核对村"})
+            ((shares, _risky),) = child_shares(2025, today, select(Child), [("village_id", {village.id: "核对村"})])
         s = shares["核对村"]
         assert [s.weeks, s.weeks_met, s.months, s.months_met] == _recount(everyone, visits, 2025, today), today

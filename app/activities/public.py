@@ -36,7 +36,7 @@ from app.auth.models import Role, User
 from app.auth.routes import _organization_choices, register_from_form
 from app.auth.services import anonymise_account
 from app.auth.sessions import start_session
-from app.db_types import utcnow
+from app.db_types import row_id, utcnow
 from app.directory.models import Organization, Town
 from app.directory.routes import town_choices
 from app.extensions import db
@@ -82,7 +82,7 @@ def _can_see_draft(activity: Activity) -> bool:
 
 @bp.route("/activities")
 def index():
-    town_id = request.args.get("town", type=int)
+    town_id = request.args.get("town", type=row_id)
     kind = request.args.get("kind", "")
     day = request.args.get("from", "")
     try:
@@ -165,7 +165,7 @@ def _after_signup_message(signup: Signup) -> None:
 def signup(code: str):
     """One tap for a logged-in volunteer."""
     activity = _activity_or_404(code)
-    shift_id = request.form.get("shift_id", type=int)
+    shift_id = request.form.get("shift_id", type=row_id)
     if shift_id not in {s.id for s in activity.shifts}:
         abort(400)
     try:
@@ -191,7 +191,7 @@ def join(code: str):
         return redirect(url_for("activities.detail", code=code))
     form = _join_form(activity)
     if request.method == "GET":
-        form.shift_id.data = request.args.get("shift", type=int)
+        form.shift_id.data = request.args.get("shift", type=row_id)
         return _render_join(activity, form)
     if not form.validate_on_submit():
         if form.shift_id.errors:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditEntry
+from app.db_types import row_id
 from app.extensions import db
 from app.permissions import Permission, permission_required
 
@@ -17,8 +18,8 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 @permission_required(Permission.VIEW_AUDIT_LOG)
 def index():
     action = request.args.get("action", "").strip()
-    child_id = request.args.get("child", type=int)
-    actor_id = request.args.get("actor", type=int)
+    child_id = request.args.get("child", type=row_id)
+    actor_id = request.args.get("actor", type=row_id)
     query = select(AuditEntry).options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id.desc())
     if action:
         query = query.where(AuditEntry.action.startswith(action))

@@ -73,7 +73,7 @@ from app.childcare.services import (
 )
 from app.childcare.transfer import count_rows, export_xlsx, import_children, import_children_steps, template_xlsx
 from app.childcare.visits import compliance_by, current_policy, groupings, overdue_or_due_soon
-from app.db_types import utcnow
+from app.db_types import row_id, utcnow
 from app.directory.models import Organization, OrganizationKind, Town, Village
 from app.domain import apply
 from app.extensions import db
@@ -105,7 +105,7 @@ def _child_or_404(child_id: int) -> Child:
 @permission_required(Permission.VIEW_CHILDREN)
 def index():
     q = request.args.get("q", "").strip()
-    village_id = request.args.get("village", type=int)
+    village_id = request.args.get("village", type=row_id)
     status = request.args.get("status", ChildStatus.ACTIVE.value)
     query = child_scope(select(Child).options(selectinload(Child.village)).order_by(Child.village_id, Child.name))
     if q:
@@ -219,7 +219,9 @@ def compliance():
     """R3 compliance today: per village and child director for a supervisor, per town for the county."""
     query = child_scope(select(Child))
     day = today()
-    tables = [(title, compliance_by(query, day, *grouping)) for title, *grouping in groupings(current_user)]
+    breakdowns = groupings(current_user)
+    counts = compliance_by(query, day, [(column, labels) for _title, column, labels in breakdowns])
+    tables = [(title, rows) for (title, _c, _l), rows in zip(breakdowns, counts, strict=True)]
     return render_template("children/compliance.html", tables=tables, today=day)
 
 
@@ -434,12 +436,12 @@ def _activity_children_action(activity: Activity, may_mark: bool, may_register: 
     """Remove an attendance, mark one, or register a child, as the form asks and the user may."""
     action = request.form.get("action")
     if action == "remove" and may_mark:
-        attendance = db.session.get(Attendance, request.form.get("attendance_id", type=int))
+        attendance = db.session.get(Attendance, request.form.get("attendance_id", type=row_id))
         if attendance is None or attendance.activity_id != activity.id:
             abort(404)
         apply(lambda: remove_attendance(attendance, by=current_user), _("Saved."))
         return
-    child = db.session.get(Child, request.form.get("child_id", type=int))
+    child = db.session.get(Child, request.form.get("child_id", type=row_id))
     if child is None:
         abort(404)
     if action == "attend" and may_mark:
@@ -512,7 +514,7 @@ def _import_with_progress(raw: bytes, filename: str):
 @permission_required(Permission.VIEW_CHILDREN)
 def export():
     """The files of one village (or all the user may see) as XLSX; audited."""
-    village_id = request.args.get("village", type=int)
+    village_id = request.args.get("village", type=row_id)
     query = child_scope(select(Child).options(selectinload(Child.village), selectinload(Child.town)))
     if village_id:
         query = query.where(Child.village_id == village_id)

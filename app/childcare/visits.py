@@ -7,14 +7,17 @@ defaults, so a county can tighten them without a code change.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import Date, case, func, literal, select
 
 from app.childcare.models import Child, ChildStatus, Visit, VisitKind, VisitPolicy
 from app.extensions import db
+from app.sql import LocalDate
+from app.timeutils import to_local
 
 
 @dataclass
@@ -80,7 +83,9 @@ def visits_due(children_query) -> list[VisitDue]:
     policy = current_policy()
     for child in children:
         contact, home = last_any.get(child.id), last_home.get(child.id)
-        contact_due, home_due = _due(child.created_at.date(), contact, home, intervals(child.risk_flags, policy))
+        contact_due, home_due = _due(
+            to_local(child.created_at).date(), contact, home, intervals(child.risk_flags, policy)
+        )
         result.append(VisitDue(child, contact, home, contact_due, home_due))
     return result
 
@@ -108,33 +113,47 @@ class Compliance:
         return self.risk_up_to_date / self.risk_children if self.risk_children else None
 
 
-def compliance_by(children_query, today: date, column: str, labels: dict) -> list[Compliance]:
-    """Share of active children not overdue today, grouped by the child's ``column`` (village, director, town)
-    named by ``labels``. One aggregate query: each child's last contact and last home visit."""
-    policy = current_policy()
+def compliance_by(children_query, today: date, breakdowns: Sequence[tuple[str, dict]]) -> list[list[Compliance]]:
+    """For each breakdown ``(column, labels)`` — a ``Child`` column (village, director, town) and the labels of its
+    values — the share of active children not overdue today per label, by the rule ``_due`` applies: due at once
+    (on the day the file was opened) without a visit, else the interval after the last one. One aggregate statement;
+    per child, index lookups: is there a contact (home visit) at all, and one since the cut-off day?"""
+    contact_days, home_days, home_days_risk = current_policy()
+    risky = func.coalesce(func.json_array_length(Child.risk_flags), 0) > 0
+    opened_today = LocalDate(Child.created_at) >= today
+
+    def visited(*conditions):
+        return select(Visit.id).where(Visit.child_id == Child.id, *conditions).exists()
+
+    home = Visit.kind == VisitKind.HOME
+    home_cutoff = case(
+        (risky, literal(today - timedelta(days=home_days_risk), Date)),
+        else_=literal(today - timedelta(days=home_days), Date),
+    )
+    contact_ok = case(
+        (visited(), visited(Visit.visited_on >= today - timedelta(days=contact_days))), else_=opened_today
+    )
+    home_ok = case((visited(home), visited(home, Visit.visited_on >= home_cutoff)), else_=opened_today)
+    groups = [getattr(Child, column) for column, _labels in breakdowns]
     rows = db.session.execute(
         children_query.with_only_columns(
-            getattr(Child, column),
-            Child.risk_flags,
-            Child.created_at,
-            func.max(Visit.visited_on),
-            func.max(case((Visit.kind == VisitKind.HOME, Visit.visited_on))),
+            *groups, risky, func.count(), func.sum(case((contact_ok & home_ok, 1), else_=0))
         )
-        .outerjoin(Visit, Visit.child_id == Child.id)
         .where(Child.status == ChildStatus.ACTIVE)
-        .group_by(Child.id)
+        .group_by(*groups, risky)
     )
-    groups: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for group, risk_flags, created_at, last_contact, last_home in rows:
-        due = _due(created_at.date(), last_contact, last_home, intervals(risk_flags, policy))
-        up_to_date = min(due) >= today
-        counts = groups[labels.get(group, "—")]
-        counts[0] += 1
-        counts[1] += up_to_date
-        if risk_flags:
-            counts[2] += 1
-            counts[3] += up_to_date
-    return [Compliance(label, *counts) for label, counts in sorted(groups.items())]
+    width = len(breakdowns)
+    counts: list[dict[str, list[int]]] = [defaultdict(lambda: [0, 0, 0, 0]) for _ in breakdowns]
+    for row in rows:
+        group_values, (risk, children, up_to_date) = row[:width], row[width:]
+        for group, (_column, labels), table in zip(group_values, breakdowns, counts, strict=True):
+            line = table[labels.get(group, "—")]
+            line[0] += children
+            line[1] += int(up_to_date or 0)
+            if risk:
+                line[2] += children
+                line[3] += int(up_to_date or 0)
+    return [[Compliance(label, *line) for label, line in sorted(table.items())] for table in counts]
 
 
 def groupings(user) -> list[tuple[str, str, dict]]:
@@ -146,18 +165,22 @@ def groupings(user) -> list[tuple[str, str, dict]]:
     from app.directory.models import Town, Village
     from app.i18n import localized_name
 
-    if user.role == Role.ADMIN:
-        return [(_("By town"), "town_id", {t.id: localized_name(t) for t in db.session.scalars(select(Town))})]
     directors = select(Child.director_id).where(Child.director_id.is_not(None)).distinct()
+    by_director = (
+        _("By child director"),
+        "director_id",
+        dict(db.session.execute(select(User.id, User.name).where(User.id.in_(directors))).all()),
+    )
+    if user.role == Role.ADMIN:
+        return [
+            (_("By town"), "town_id", {t.id: localized_name(t) for t in db.session.scalars(select(Town))}),
+            by_director,
+        ]
     return [
         (
             _("By village or community"),
             "village_id",
             {v.id: localized_name(v) for v in db.session.scalars(select(Village))},
         ),
-        (
-            _("By child director"),
-            "director_id",
-            dict(db.session.execute(select(User.id, User.name).where(User.id.in_(directors))).all()),
-        ),
+        by_director,
     ]

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from app.db_types import row_id
 from app.directory.forms import ImportForm, OrganizationForm, VillageForm
 from app.directory.models import Organization, OrganizationKind, Town, Village, VillageKind
 from app.directory.services import DirectoryError, import_schools, import_villages, save_organization, save_village
@@ -34,7 +35,7 @@ def _show_inactive() -> bool:
 @permission_required(Permission.VIEW_DIRECTORY)
 def organizations():
     kind = request.args.get("kind", "")
-    town_id = request.args.get("town", type=int)
+    town_id = request.args.get("town", type=row_id)
     q = request.args.get("q", "").strip()
     query = (
         select(Organization)
@@ -124,7 +125,7 @@ def set_organization_active(organization_id: int):
 @bp.route("/villages")
 @permission_required(Permission.VIEW_DIRECTORY)
 def villages():
-    town_id = request.args.get("town", type=int)
+    town_id = request.args.get("town", type=row_id)
     query = select(Village).join(Village.town).order_by(Town.sort_order, Village.name_zh)
     if town_id:
         query = query.where(Village.town_id == town_id)
@@ -152,7 +153,7 @@ def _village_form_page(village: Village):
     if request.method == "GET" and village.id is not None:
         form.kind.data = village.kind.value
     elif request.method == "GET":
-        form.town_id.data = request.args.get("town", type=int)
+        form.town_id.data = request.args.get("town", type=row_id)
     if form.validate_on_submit():
         if db.session.get(Town, form.town_id.data) is None:
             abort(400)

@@ -1,15 +1,22 @@
 """The plan's countable rules for a year, each with its verdict and the bodies behind it.
 
-R1 safety-knowledge-into-villages events by six bodies; R2 school safety lectures before each vacation; R4 file
-checks; R5 quarterly data comparisons; R6 child directors in every village (more above 30 children) and the county
-demonstration training; R7 a minors protection station in every town.
+R1 safety-knowledge-into-villages events by six bodies; R2 school safety lectures before each vacation; R3 weekly
+contacts and monthly home visits; R4 file checks; R5 quarterly data comparisons; R6 child directors in every village
+(more above 30 children), the county demonstration training and every director trained; R7 a minors protection
+station in every town; R8 each town's progress report before 1 November.
+
+Each rule lists what is still missing with the day it is due by: a rule is *met* when nothing is missing, *not met*
+when something is past its day, and *in progress* while the missing things may still be done in time (the current
+year's lectures, checks and reports).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -20,20 +27,53 @@ from app.childcare.services import today
 from app.directory.models import Organization, OrganizationKind, Town, Village
 from app.extensions import db
 from app.i18n import localized_name
+from app.labels import label
 from app.reports.periods import Period, vacation
+from app.reports.visit_rules import child_shares
 from app.timeutils import local_to_utc, to_local
 
 R1_BODIES = ["education", "police", "mca", "youth-league", "womens-federation", "wcwc"]
 LECTURE_WINDOW_DAYS = 60  # a lecture "before the vacation" is one held in the two months before it starts
 
 
+MET, NOT_MET, IN_PROGRESS = "met", "not_met", "in_progress"
+
+
 @dataclass
 class RuleResult:
     code: str
     title: str
-    passed: bool
-    missing: list[str] = field(default_factory=list)
+    # What is missing, each with the last day it may be done on.
+    open: list[tuple[str, date]] = field(default_factory=list)
     detail: str = ""
+    # (label, url) of the records behind the verdict: the activities held, the reports submitted...
+    links: list[tuple[str, str]] = field(default_factory=list)
+    today: date = field(default_factory=today)
+
+    @property
+    def missing(self) -> list[str]:
+        """What is missing and past its day."""
+        return [item for item, due in self.open if due < self.today]
+
+    @property
+    def upcoming(self) -> list[tuple[str, date]]:
+        """What is missing but may still be done in time."""
+        return [(item, due) for item, due in self.open if due >= self.today]
+
+    @property
+    def passed(self) -> bool:
+        return not self.open
+
+    @property
+    def status(self) -> str:
+        return MET if not self.open else NOT_MET if self.missing else IN_PROGRESS
+
+
+def _activities_link(year: Period, kind: ActivityKind) -> tuple[str, str]:
+    return (
+        _("Activities held: %(kind)s", kind=label(kind)),
+        url_for("reports.departments", year=year.first.year, kind=kind.value),
+    )
 
 
 def _held(year: Period, kind: ActivityKind) -> list[tuple[int, int, object]]:
@@ -70,10 +110,21 @@ def _orgs_holding(year: Period, kind: ActivityKind) -> set[int]:
 
 
 def rule_r1(year: Period) -> RuleResult:
-    bodies = db.session.scalars(select(Organization).where(Organization.code.in_(R1_BODIES))).all()
+    bodies = {b.code: b for b in db.session.scalars(select(Organization).where(Organization.code.in_(R1_BODIES)))}
     holding = _orgs_holding(year, ActivityKind.SAFETY_VILLAGE)
-    missing = [localized_name(b) for b in sorted(bodies, key=lambda b: R1_BODIES.index(b.code)) if b.id not in holding]
-    return RuleResult("R1", _("Each of six bodies held a safety-knowledge-into-villages event"), not missing, missing)
+    missing = []
+    for code in R1_BODIES:
+        body = bodies.get(code)
+        if body is None:
+            missing.append(_("%(code)s (not in the directory)", code=code))
+        elif body.id not in holding:
+            missing.append(localized_name(body))
+    return RuleResult(
+        "R1",
+        _("Each of six bodies held a safety-knowledge-into-villages event"),
+        [(item, year.last) for item in missing],
+        links=[_activities_link(year, ActivityKind.SAFETY_VILLAGE)],
+    )
 
 
 def rule_r2(year: Period) -> RuleResult:
@@ -99,10 +150,61 @@ def rule_r2(year: Period) -> RuleResult:
                 for lecture in lectures
             )
             if not done:
-                missing.append(
-                    _("%(school)s (before the %(vacation)s vacation)", school=localized_name(school), vacation=name)
-                )
-    return RuleResult("R2", _("Every school held a safety lecture before each vacation"), not missing, missing)
+                item = _("%(school)s (before the %(vacation)s vacation)", school=localized_name(school), vacation=name)
+                missing.append((item, before - timedelta(days=1)))
+    return RuleResult(
+        "R2",
+        _("Every school held a safety lecture before each vacation"),
+        missing,
+        links=[
+            _activities_link(year, ActivityKind.SAFETY_LECTURE),
+            (_("Vacation dates"), url_for("reports.vacations", year=year.first.year)),
+        ],
+    )
+
+
+def rule_r3(year: Period) -> RuleResult:
+    """Every child contacted every week and visited at home every month (risk-flagged children are counted too; the
+    visits report breaks the shares down by town and child director)."""
+    ((everyone, risky),) = child_shares(year.first.year, today(), select(Child), [("town_id", {})])
+    shares, risk = everyone.get("__all__"), risky.get("__all__")
+    missing = []
+    detail = ""
+    if shares is not None:
+        yesterday = today() - timedelta(days=1)
+        if shares.weeks_met < shares.weeks:
+            missing.append((_("%(n)d child-weeks without a contact", n=shares.weeks - shares.weeks_met), yesterday))
+        if shares.months_met < shares.months:
+            missing.append(
+                (_("%(n)d child-months without a home visit", n=shares.months - shares.months_met), yesterday)
+            )
+        detail = _(
+            "Weeks with a contact: %(weeks)s; months with a home visit: %(months)s",
+            weeks=_percent(shares.week_share),
+            months=_percent(shares.month_share),
+        )
+        if risk is not None:
+            detail += " · " + _(
+                "with a risk flag: %(weeks)s / %(months)s",
+                weeks=_percent(risk.week_share),
+                months=_percent(risk.month_share),
+            )
+    return RuleResult(
+        "R3",
+        _("Every child contacted every week and visited at home every month"),
+        missing,
+        detail,
+        links=[
+            (
+                _("Visits over the year, by town and child director"),
+                url_for("reports.visit_shares", year=year.first.year),
+            )
+        ],
+    )
+
+
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.0f}%"
 
 
 def rule_r4(year: Period) -> RuleResult:
@@ -112,28 +214,49 @@ def rule_r4(year: Period) -> RuleResult:
         .where(FileCheck.checked_on >= year.first, FileCheck.checked_on <= year.last)
     ).all()
     missing = []
-    if not any(level == CheckLevel.COUNTY_SPOT for level, _town in checks):
+    spot = sum(1 for level, _town in checks if level == CheckLevel.COUNTY_SPOT)
+    if not spot:
         missing.append(_("the county's spot check"))
-    checked_towns = {town for level, town in checks if level == CheckLevel.TOWN_FULL}
-    towns_with_children = set(
-        db.session.scalars(select(Child.town_id).where(Child.status == ChildStatus.ACTIVE).distinct())
+    checked = Counter(town for level, town in checks if level == CheckLevel.TOWN_FULL)
+    on_file = dict(
+        db.session.execute(
+            select(Child.town_id, func.count()).where(Child.status == ChildStatus.ACTIVE).group_by(Child.town_id)
+        ).all()
     )
-    for town in db.session.scalars(select(Town).order_by(Town.sort_order)):
-        if town.id in towns_with_children and town.id not in checked_towns:
+    done = []
+    for town in db.session.scalars(select(Town).where(Town.is_active).order_by(Town.sort_order)):
+        if town.id in on_file and town.id not in checked:
             missing.append(_("%(town)s's full check", town=localized_name(town)))
+        elif town.id in checked:
+            done.append(
+                _(
+                    "%(town)s %(checked)d of %(files)d",
+                    town=localized_name(town),
+                    checked=checked[town.id],
+                    files=on_file.get(town.id, 0),
+                )
+            )
+    detail = _("Files checked by the county: %(n)d", n=spot)
+    if done:
+        detail += " · " + _("checked by the towns: %(towns)s", towns="、".join(done))
     return RuleResult(
-        "R4", _("Files checked: the county's spot check and each town's full check"), not missing, missing
+        "R4",
+        _("Files checked: the county's spot check and each town's full check"),
+        [(item, year.last) for item in missing],
+        detail,
     )
 
 
 def rule_r5(year: Period) -> RuleResult:
     held = _held(year, ActivityKind.DATA_COMPARISON)
     quarters = {(to_local(h.starts_at).month - 1) // 3 + 1 for h in held}
-    missing = [
-        _("Quarter %(n)d", n=q) for q in range(1, 5) if q not in quarters and date(year.first.year, 3 * q, 28) < today()
-    ]
+    y = year.first.year
+    quarter_ends = {q: date(y + (q == 4), (3 * q) % 12 + 1, 1) - timedelta(days=1) for q in range(1, 5)}
     return RuleResult(
-        "R5", _("Education, police and civil affairs compared their data every quarter"), not missing, missing
+        "R5",
+        _("Education, police and civil affairs compared their data every quarter"),
+        [(_("Quarter %(n)d", n=q), end) for q, end in quarter_ends.items() if q not in quarters],
+        links=[_activities_link(year, ActivityKind.DATA_COMPARISON)],
     )
 
 
@@ -159,10 +282,11 @@ def rule_r6(year: Period) -> RuleResult:
     ):
         needed = 2 if children.get(village.id, 0) > 30 else 1
         if directors.get(village.id, 0) < needed:
-            missing.append(_("%(village)s needs %(n)d child director(s)", village=localized_name(village), n=needed))
+            item = _("%(village)s needs %(n)d child director(s)", village=localized_name(village), n=needed)
+            missing.append((item, year.first))  # a standing rule: due at once
     mca = db.session.scalar(select(Organization.id).where(Organization.code == "mca"))
     if mca not in _orgs_holding(year, ActivityKind.DIRECTOR_TRAINING):
-        missing.append(_("the county's demonstration training of child directors"))
+        missing.append((_("the county's demonstration training of child directors"), year.last))
     trainings = [h.id for h in _held(year, ActivityKind.DIRECTOR_TRAINING)]
     trained = (
         set(
@@ -179,12 +303,16 @@ def rule_r6(year: Period) -> RuleResult:
         "%(trained)d of %(all)d child directors trained this year", trained=len(active & trained), all=len(active)
     )
     if untrained:
-        missing.append(_("%(n)d child director(s) not trained this year", n=untrained))
+        missing.append((_("%(n)d child director(s) not trained this year", n=untrained), year.last))
     title = _("A child director in every village, the county's demonstration training, every director trained")
-    return RuleResult("R6", title, not missing, missing, detail)
+    links = [
+        _activities_link(year, ActivityKind.DIRECTOR_TRAINING),
+        (_("Villages and communities"), url_for("directory.villages")),
+    ]
+    return RuleResult("R6", title, missing, detail, links)
 
 
-def rule_r7() -> RuleResult:
+def rule_r7(year: Period) -> RuleResult:
     stations = set(
         db.session.scalars(
             select(Organization.town_id).where(
@@ -192,10 +320,18 @@ def rule_r7() -> RuleResult:
             )
         )
     )
-    missing = [
-        localized_name(t) for t in db.session.scalars(select(Town).order_by(Town.sort_order)) if t.id not in stations
-    ]
-    return RuleResult("R7", _("A minors protection station in every town"), not missing, missing)
+    towns = db.session.scalars(select(Town).where(Town.is_active).order_by(Town.sort_order))
+    return RuleResult(
+        "R7",
+        _("A minors protection station in every town"),
+        [(localized_name(t), year.first) for t in towns if t.id not in stations],  # a standing rule
+        links=[
+            (
+                _("Minors protection stations"),
+                url_for("directory.organizations", kind=OrganizationKind.PROTECTION_STATION.value),
+            )
+        ],
+    )
 
 
 def rule_r8(year: Period) -> RuleResult:
@@ -206,15 +342,22 @@ def rule_r8(year: Period) -> RuleResult:
     reports = {
         r.town_id: r for r in db.session.scalars(select(ProgressReport).where(ProgressReport.year == year.first.year))
     }
+    deadline = date(year.first.year, 10, 31)
     missing = []
-    for town in db.session.scalars(select(Town).order_by(Town.sort_order)):
+    for town in db.session.scalars(select(Town).where(Town.is_active).order_by(Town.sort_order)):
         report = reports.get(town.id)
         if report is None or report.submitted_at is None:
-            missing.append(_("%(town)s (not submitted)", town=localized_name(town)))
+            missing.append((_("%(town)s (not submitted)", town=localized_name(town)), deadline))
         elif is_late(report):
-            missing.append(_("%(town)s (late)", town=localized_name(town)))
-    return RuleResult("R8", _("Every town reported its progress before 1 November"), not missing, missing)
+            missing.append((_("%(town)s (late)", town=localized_name(town)), year.first))  # late stays late
+    return RuleResult(
+        "R8",
+        _("Every town reported its progress before 1 November"),
+        missing,
+        links=[(_("Town progress reports"), url_for("reports.progress_overview", year=year.first.year))],
+    )
 
 
 def compliance(year: Period) -> list[RuleResult]:
-    return [rule_r1(year), rule_r2(year), rule_r4(year), rule_r5(year), rule_r6(year), rule_r7(), rule_r8(year)]
+    rules = (rule_r1, rule_r2, rule_r3, rule_r4, rule_r5, rule_r6, rule_r7, rule_r8)
+    return [rule(year) for rule in rules]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from sqlalchemy import case, func, select
 
@@ -34,9 +34,10 @@ def safety_coverage(children_query, topic: str, until: date, *, names: bool = Fa
         select(Attendance.child_id)
         .join(Activity, Activity.id == Attendance.activity_id)
         .where(
+            # An attendance says the child was there, whether or not the coordinator has closed the activity yet.
             Activity.status.in_([ActivityStatus.COMPLETED, ActivityStatus.PUBLISHED]),
             Activity.starts_at >= local_to_utc(date(until.year, 1, 1), time(0)),
-            Activity.starts_at <= local_to_utc(until, time(23, 59)),
+            Activity.starts_at < local_to_utc(until + timedelta(days=1), time(0)),
             select(value).select_from(topics).where(value == topic).exists(),
         )
     )

@@ -11,6 +11,7 @@ from app.activities.services import ActivityData, ShiftData, create_activity
 from app.auth.models import User
 from app.directory.models import Organization, Town
 from app.extensions import db
+from app.reports.models import ProgressReport
 from app.timeutils import local_to_utc
 
 # (organization, kind, month, day, topics) held every year; in 2026 the Women's Federation skips its event so R1 fails.
@@ -72,4 +73,32 @@ def seed_demo_history() -> None:
                         checked_out_at=shift.ends_at,
                     )
                 )
+    db.session.flush()
+    _seed_progress_reports(author)
+
+
+# Progress reports (R8): every town reported, except that in 2025 Hekou was late and Huangniupu did not report; in
+# 2026 two towns have reported and Shuangshipu's supervisor has not yet (the demo's own journey).
+LATE, MISSING = {(2025, "hekou")}, {(2025, "huangniupu")}
+REPORTED_2026 = {"fengzhou", "tangzang"}
+
+
+def _seed_progress_reports(author: User) -> None:
+    towns = db.session.scalars(select(Town).order_by(Town.sort_order)).all()
+    for year in (2024, 2025, 2026):
+        for n, town in enumerate(towns):
+            if (year, town.code) in MISSING or (year == 2026 and town.code not in REPORTED_2026):
+                continue
+            day = date(year, 11, 3) if (year, town.code) in LATE else date(year, 10, 15 + n)
+            db.session.add(
+                ProgressReport(
+                    town_id=town.id,
+                    year=year,
+                    achievements="（演示）全镇留守儿童和困境儿童建档率100%，儿童之家常态化开放。",
+                    difficulties="（演示）儿童主任兼职多、流动性大。",
+                    next_measures="（演示）加强儿童主任培训，完善关爱服务台账。",
+                    submitted_at=local_to_utc(day, time(16)),
+                    submitted_by_id=author.id,
+                )
+            )
     db.session.flush()

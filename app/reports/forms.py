@@ -15,6 +15,25 @@ class ProgressReportForm(FlaskForm):
     difficulties = TextAreaField(_l("Difficulties and problems"), validators=SECTION, render_kw={"rows": 6})
     next_measures = TextAreaField(_l("Measures for next year"), validators=SECTION, render_kw={"rows": 6})
 
+    def validate_for_submission(self) -> bool:
+        """A draft may be saved half-written; a submitted report has every section written."""
+        ok = True
+        for section in (self.achievements, self.difficulties, self.next_measures):
+            if not (section.data or "").strip():
+                section.errors = [*section.errors, _l("Write this section before submitting.")]
+                ok = False
+        return ok
+
+
+class ReturnReportForm(FlaskForm):
+    """The bureau sends a submitted report back to its town, saying why."""
+
+    reason = TextAreaField(
+        _l("Why the report goes back"),
+        validators=[InputRequired(message=_l("Say what the town should revise.")), Length(max=2000)],
+        render_kw={"rows": 3},
+    )
+
 
 class VacationForm(FlaskForm):
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2024, max=2100)])

@@ -21,6 +21,29 @@ SUMMER = ((7, 1), (8, 31))
 WINTER = ((1, 15), (2, 20))
 
 
+# The years a report may ask for; anything outside falls back to the current year (dates near year 1 or 9999 would
+# overflow when turned into times).
+YEARS = range(2000, 2101)
+
+
+def parse_year(value, today: date) -> int:
+    """A report's year from the query string: the current year unless it is a number in ``YEARS``."""
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return today.year
+    return year if year in YEARS else today.year
+
+
+def parse_day(value, default: date | None) -> date | None:
+    """An ISO date from the query string within ``YEARS``, else ``default``."""
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        return default
+    return day if day.year in YEARS else default
+
+
 @dataclass(frozen=True)
 class Period:
     """Days ``first`` to ``last`` inclusive; an activity belongs to the period its start falls in (Beijing time)."""
@@ -52,14 +75,12 @@ class Period:
 def parse_period(args, today: date) -> Period:
     """The period a report's query string asks for; the current year when it asks for nothing valid."""
     kind = args.get("period", "year")
-    year = args.get("year", type=int) or today.year
-    if not 2000 <= year <= 2100:
-        year = today.year
+    year = parse_year(args.get("year"), today)
     if kind == "quarter":
         quarter = min(max(args.get("quarter", type=int) or 1, 1), 4)
         first = date(year, 3 * quarter - 2, 1)
         last = (date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)) - timedelta(days=1)
-        return Period("quarter", first, last, f"{year} Q{quarter}")
+        return Period("quarter", first, last, _("%(year)d Q%(quarter)d", year=year, quarter=quarter))
     if kind == "month":
         month = min(max(args.get("month", type=int) or 1, 1), 12)
         first = date(year, month, 1)
@@ -75,10 +96,7 @@ def parse_period(args, today: date) -> Period:
         first, last, title = STAGES[kind]
         return Period(kind, first, last, str(title))
     if kind == "range":
-        try:
-            first, last = date.fromisoformat(args.get("from", "")), date.fromisoformat(args.get("to", ""))
-        except ValueError:
-            first = last = None
+        first, last = parse_day(args.get("from"), None), parse_day(args.get("to"), None)
         if first and last and first <= last:
             return Period("range", first, last, f"{first.isoformat()} – {last.isoformat()}")
     return Period("year", date(year, 1, 1), date(year, 12, 31), str(year))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.activities.models import Activity, ActivityKind
 from app.audit.services import record
@@ -19,6 +19,7 @@ from app.mentoring.models import Pairing
 from app.reports.models import ProgressReport
 from app.reports.periods import Period
 from app.reports.queries import held_activities
+from app.reports.visit_rules import child_shares
 from app.timeutils import to_local
 
 
@@ -36,7 +37,6 @@ def town_figures(town: Town, year: int, today: date) -> dict:
         select(Child).where(Child.town_id == town.id, Child.status == ChildStatus.ACTIVE)
     ).all()
     categories = Counter(c for child in children for c in child.categories)
-    child_ids = [c.id for c in children]
     visits = Counter(
         db.session.scalars(
             select(Visit.kind)
@@ -50,10 +50,18 @@ def town_figures(town: Town, year: int, today: date) -> dict:
         .where(Child.town_id == town.id, Problem.found_on >= period.first, Problem.found_on <= period.last)
         .group_by(Problem.status)
     ).all()
-    due = visits_due(select(Child).where(Child.town_id == town.id))
+    # Visits up to date is a figure of today: only the current year's report shows it.
+    due = visits_due(select(Child).where(Child.town_id == town.id)) if year == today.year else []
     up_to_date = sum(1 for d in due if not d.is_overdue(today))
-    pairings = (
-        db.session.scalar(select(func.count(Pairing.id)).where(Pairing.child_id.in_(child_ids))) if child_ids else 0
+    ((shares, _risky),) = child_shares(year, today, select(Child).where(Child.town_id == town.id), [("town_id", {})])
+    pairings = db.session.scalar(
+        select(func.count(Pairing.id))
+        .join(Child, Child.id == Pairing.child_id)
+        .where(
+            Child.town_id == town.id,
+            Pairing.started_on <= period.last,
+            or_(Pairing.ended_on.is_(None), Pairing.ended_on >= period.first),
+        )
     )
     return {
         "activities": len(held),
@@ -63,7 +71,8 @@ def town_figures(town: Town, year: int, today: date) -> dict:
         "categories": dict(categories),
         "home_visits": visits.get(VisitKind.HOME, 0),
         "contacts": sum(visits.values()),
-        "compliance": (up_to_date, len(due)),
+        "compliance": (up_to_date, len(due)) if due else None,
+        "shares": shares.get("__all__"),
         "problems_found": sum(n for _s, n in problems),
         "problems_resolved": sum(n for s, n in problems if s == ProblemStatus.RESOLVED),
         "pairings": pairings,
@@ -81,16 +90,23 @@ def report_for(town: Town, year: int) -> ProgressReport:
     return report
 
 
+class ReportLockedError(Exception):
+    """A submitted report is what the bureau received: it changes only after the bureau returns it."""
+
+
 def save_report(
     report: ProgressReport, *, achievements: str, difficulties: str, next_measures: str, submit: bool, by: User
 ) -> None:
-    """Save the written sections; submitting stamps the first submission (later edits keep that date)."""
+    """Save the written sections of a report not yet submitted; submitting stamps the time and locks the report
+    (the caller checks that every section is written)."""
+    if report.submitted_at is not None:
+        raise ReportLockedError
     report.achievements, report.difficulties, report.next_measures = (
         achievements.strip(),
         difficulties.strip(),
         next_measures.strip(),
     )
-    if submit and report.submitted_at is None:
+    if submit:
         report.submitted_at = utcnow()
         report.submitted_by_id = by.id
     db.session.add(report)
@@ -102,6 +118,24 @@ def save_report(
         town=report.town_id,
         year=report.year,
     )
+
+
+def return_report(report: ProgressReport, *, by: User, reason: str) -> None:
+    """The bureau sends a submitted report back for revision: it opens again, and its next submission is the one
+    judged on time or late. The audit trail keeps the earlier submission."""
+    if report.submitted_at is None:
+        return
+    record(
+        "progress_report.returned",
+        report,
+        actor=by,
+        town=report.town_id,
+        year=report.year,
+        submitted_at=report.submitted_at.isoformat(),
+        reason=reason,
+    )
+    report.submitted_at = None
+    report.submitted_by_id = None
 
 
 def is_late(report: ProgressReport) -> bool:

@@ -17,9 +17,19 @@ from datetime import date, time
 from itertools import pairwise
 
 from sqlalchemy import CTE, Select, and_, case, distinct, func, literal, or_, select, union
+from sqlalchemy.orm import selectinload
 
-from app.activities.models import Activity, ActivityStatus, Shift, Signup, SignupStatus, activity_coorganizers
-from app.childcare.models import Attendance
+from app.activities.models import (
+    KIND_TASKS,
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    Shift,
+    Signup,
+    SignupStatus,
+    activity_coorganizers,
+)
+from app.childcare.models import Attendance, Child
 from app.directory.models import Organization, OrganizationKind
 from app.extensions import db
 from app.mentoring.models import MentoringSession, Pairing
@@ -242,47 +252,95 @@ def department_report(
     task: int | None = None,
     organization_id: int | None = None,
 ) -> list[DepartmentRow]:
-    """One row per active organization (county bodies first), or only ``organization_id``'s row; an activity
-    counts for its organization and each co-organizer."""
-    org_query = select(Organization).where(Organization.is_active)
+    """One row per active organization (county bodies first), and per inactive one with figures in the period; or
+    only ``organization_id``'s row. An activity counts for its organization and each co-organizer."""
+    found = figures(period, by_organizer, detail=True, kind=kind, town_id=town_id, task=task)
+    pairings, sessions = _pairings(period, kind=kind, town_id=town_id, task=task)
+    org_query = select(Organization).where(
+        or_(Organization.is_active, Organization.id.in_([*found, *pairings, *sessions]))
+    )
     if organization_id:
         org_query = org_query.where(Organization.id == organization_id)
     organizations = sorted(
         db.session.scalars(org_query), key=lambda o: (KIND_ORDER.index(o.kind), o.sort_order, o.name_zh)
     )
-    found = figures(period, by_organizer, detail=True, kind=kind, town_id=town_id, task=task)
-    rows = {o.id: DepartmentRow(**vars(found.get(o.id) or Figures()), organization=o) for o in organizations}
-    _add_pairings(rows, period)
-    return list(rows.values())
+    rows = [DepartmentRow(**vars(found.get(o.id) or Figures()), organization=o) for o in organizations]
+    for row in rows:
+        row.pairings, row.sessions = pairings.get(row.organization.id, 0), sessions.get(row.organization.id, 0)
+    return rows
 
 
-def _add_pairings(rows: dict[int, DepartmentRow], period: Period) -> None:
-    """Pairings active at some point in the period, and sessions held in it (tasks 10 and 11)."""
-    active = db.session.execute(
-        select(Pairing.organization_id, func.count())
-        .where(
-            Pairing.started_on <= period.last,
-            or_(Pairing.ended_on.is_(None), Pairing.ended_on >= period.first),
-        )
-        .group_by(Pairing.organization_id)
+def _pairing_filter(period: Period, *, kind: str | None, town_id: int | None, task: int | None) -> list | None:
+    """WHERE clauses of the pairings a report counts: active at some point in the period. Pairings are mentoring
+    work (its plan tasks), so a filter on another kind or task leaves none (None); a town filter keeps the pairings of
+    that town's children."""
+    if (kind and kind != ActivityKind.MENTORING) or (task and task not in KIND_TASKS[ActivityKind.MENTORING]):
+        return None
+    where = [Pairing.started_on <= period.last, or_(Pairing.ended_on.is_(None), Pairing.ended_on >= period.first)]
+    if town_id:
+        where.append(Pairing.child.has(Child.town_id == town_id))
+    return where
+
+
+def _sessions_in(period: Period):
+    return and_(MentoringSession.held_on >= period.first, MentoringSession.held_on <= period.last)
+
+
+def _pairings(
+    period: Period, *, kind: str | None, town_id: int | None, task: int | None
+) -> tuple[dict[int, int], dict[int, int]]:
+    """({organization id: pairings active in the period}, {organization id: their sessions held in it})."""
+    where = _pairing_filter(period, kind=kind, town_id=town_id, task=task)
+    if where is None:
+        return {}, {}
+    active = select(Pairing.organization_id, func.count()).where(*where)
+    sessions = (
+        select(Pairing.organization_id, func.count()).join(MentoringSession.pairing).where(_sessions_in(period), *where)
     )
-    for org_id, count in active:
-        if org_id in rows:
-            rows[org_id].pairings = count
-    sessions = db.session.execute(
-        select(Pairing.organization_id, func.count())
-        .join(MentoringSession.pairing)
-        .where(and_(MentoringSession.held_on >= period.first, MentoringSession.held_on <= period.last))
-        .group_by(Pairing.organization_id)
+    return (
+        dict(db.session.execute(active.group_by(Pairing.organization_id)).all()),
+        dict(db.session.execute(sessions.group_by(Pairing.organization_id)).all()),
     )
-    for org_id, count in sessions:
-        if org_id in rows:
-            rows[org_id].sessions = count
 
 
-def activities_behind(period: Period, *, organization_id: int, task: int | None = None) -> list[Activity]:
-    """The activities a department row counts (its own and those it co-organized), for the linked list."""
-    groups = by_organizer(held(period, task=task)).subquery()
+def pairings_behind(
+    period: Period,
+    *,
+    organization_id: int,
+    kind: str | None = None,
+    town_id: int | None = None,
+    task: int | None = None,
+) -> list[tuple[Pairing, int]]:
+    """The pairings a department row counts, each with its sessions held in the period, for the linked list."""
+    where = _pairing_filter(period, kind=kind, town_id=town_id, task=task)
+    if where is None:
+        return []
+    sessions = (
+        select(func.count(MentoringSession.id))
+        .where(MentoringSession.pairing_id == Pairing.id, _sessions_in(period))
+        .scalar_subquery()
+    )
+    return list(
+        db.session.execute(
+            select(Pairing, sessions)
+            .where(Pairing.organization_id == organization_id, *where)
+            .options(selectinload(Pairing.mentor))
+            .order_by(Pairing.started_on, Pairing.id)
+        ).all()
+    )
+
+
+def activities_behind(
+    period: Period,
+    *,
+    organization_id: int,
+    kind: str | None = None,
+    town_id: int | None = None,
+    task: int | None = None,
+) -> list[Activity]:
+    """The activities a department row counts (its own and those it co-organized) under the same filters, for the
+    linked list."""
+    groups = by_organizer(held(period, kind=kind, town_id=town_id, task=task)).subquery()
     return list(
         db.session.scalars(
             select(Activity)

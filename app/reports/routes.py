@@ -18,20 +18,21 @@ from app.auth.models import Role
 from app.childcare.models import Child
 from app.childcare.services import today
 from app.childcare.visits import groupings
+from app.db_types import row_id
 from app.directory.models import Organization, Town, Village
 from app.directory.routes import town_choices
 from app.extensions import db
 from app.i18n import localized_name
 from app.labels import label
 from app.permissions import Permission, can, child_scope, permission_required
-from app.reports.compliance import compliance
-from app.reports.coverage import safety_coverage
+from app.reports.compliance import IN_PROGRESS, MET, NOT_MET, compliance
+from app.reports.coverage import Coverage, safety_coverage
 from app.reports.exports import Table, download
-from app.reports.forms import ProgressReportForm, VacationForm
+from app.reports.forms import ProgressReportForm, ReturnReportForm, VacationForm
 from app.reports.models import ProgressReport, VacationDates
-from app.reports.periods import STAGES, parse_period, vacation
-from app.reports.progress import is_late, report_for, save_report, town_figures
-from app.reports.queries import activities_behind, department_report
+from app.reports.periods import STAGES, parse_day, parse_period, parse_year, vacation
+from app.reports.progress import is_late, report_for, return_report, save_report, town_figures
+from app.reports.queries import activities_behind, department_report, pairings_behind
 from app.reports.summary import summary as summary_of
 from app.reports.visit_rules import child_shares
 from app.timeutils import to_local
@@ -49,10 +50,20 @@ def _scope() -> int | None:
     abort(403)
 
 
+# The query-string keys a department report passes on to its downloads and to the lists behind its numbers.
+REPORT_ARGS = ("period", "year", "quarter", "month", "from", "to", "kind", "town", "task")
+
+
+def _report_args() -> dict[str, str]:
+    return {key: value for key, value in request.args.items() if key in REPORT_ARGS and value}
+
+
 def _filters():
     period = parse_period(request.args, today())
     kind = request.args.get("kind") or None
-    town_id = request.args.get("town", type=int)
+    if kind not in KIND_LABELS:
+        kind = None
+    town_id = request.args.get("town", type=row_id)
     task = request.args.get("task", type=int)
     if task is not None and task not in TASKS:
         task = None
@@ -108,7 +119,7 @@ def departments():
         towns=town_choices(),
         stages=STAGES,
         filters={"kind": kind or "", "town": town_id or 0, "task": task or 0},
-        args=request.args.to_dict(),
+        args=_report_args(),
     )
 
 
@@ -131,16 +142,19 @@ def department_activities(organization_id: int):
     scope = _scope()
     if scope is not None and scope != organization_id:
         abort(403)
-    period, _kind, _town, task = _filters()
+    period, kind, town_id, task = _filters()
     organization = db.get_or_404(Organization, organization_id)
-    activities = activities_behind(period, organization_id=organization_id, task=task)
+    filters = {"kind": kind, "town_id": town_id, "task": task}
     return render_template(
         "reports/activities.html",
         organization=organization,
-        activities=activities,
+        activities=activities_behind(period, organization_id=organization_id, **filters),
+        pairings=pairings_behind(period, organization_id=organization_id, **filters),
         period=period,
+        kind=kind,
+        town=db.session.get(Town, town_id) if town_id else None,
         task=task,
-        back=url_for("reports.departments", **request.args),
+        back=url_for("reports.departments", **_report_args()),
     )
 
 
@@ -163,9 +177,16 @@ def compliance_export(fmt: str):
     year = _compliance_year()
     table = Table(
         _("Compliance with the plan"),
-        [_("Rule"), _("Requirement"), _("Status"), _("Missing"), _("Details")],
+        [_("Rule"), _("Requirement"), _("Status"), _("Missing"), _("Still to do"), _("Details")],
         [
-            [r.code, str(r.title), _("Met") if r.passed else _("Not met"), "、".join(map(str, r.missing)), r.detail]
+            [
+                r.code,
+                str(r.title),
+                {MET: _("Met"), NOT_MET: _("Not met"), IN_PROGRESS: _("In progress")}[r.status],
+                "、".join(r.missing),
+                "、".join(f"{item} ({due.isoformat()})" for item, due in r.upcoming),
+                r.detail,
+            ]
             for r in compliance(year)
         ],
     )
@@ -177,7 +198,7 @@ def compliance_export(fmt: str):
 @permission_required(Permission.VIEW_REPORTS)
 def progress_overview():
     """R8 for the bureau: which towns submitted their progress report for the year, when, and who was late."""
-    year = request.args.get("year", type=int) or today().year
+    year = parse_year(request.args.get("year"), today())
     towns = db.session.scalars(select(Town).order_by(Town.sort_order)).all()
     reports = {r.town_id: r for r in db.session.scalars(select(ProgressReport).where(ProgressReport.year == year))}
     return render_template("reports/progress_overview.html", towns=towns, reports=reports, year=year, late=is_late)
@@ -186,7 +207,7 @@ def progress_overview():
 @bp.route("/progress.<fmt>")
 @permission_required(Permission.VIEW_REPORTS)
 def progress_export(fmt: str):
-    year = request.args.get("year", type=int) or today().year
+    year = parse_year(request.args.get("year"), today())
     reports = {r.town_id: r for r in db.session.scalars(select(ProgressReport).where(ProgressReport.year == year))}
     rows = []
     for town in db.session.scalars(select(Town).order_by(Town.sort_order)):
@@ -209,7 +230,8 @@ def progress_export(fmt: str):
 @bp.route("/progress/<town_code>/<int:year>", methods=["GET", "POST"])
 @login_required
 def progress_report(town_code: str, year: int):
-    """A town's progress report: figures filled in, three sections written by its supervisor, then submitted."""
+    """A town's progress report: figures filled in, three sections written by its supervisor (or the administrator
+    for the town), then submitted; a submitted report is locked until the bureau returns it."""
     town = db.session.scalar(select(Town).where(Town.code == town_code)) or abort(404)
     if not (can(Permission.VIEW_REPORTS) or (can(Permission.CHECK_FILES) and current_user.town_id == town.id)):
         abort(403)
@@ -217,28 +239,61 @@ def progress_report(town_code: str, year: int):
         abort(404)
     report = report_for(town, year)
     form = ProgressReportForm(obj=report)
+    status = 200
     if form.validate_on_submit():
         submit = "submit" in request.form
-        save_report(
-            report,
-            achievements=form.achievements.data or "",
-            difficulties=form.difficulties.data or "",
-            next_measures=form.next_measures.data or "",
-            submit=submit,
-            by=current_user,
-        )
-        db.session.commit()
-        flash(_("The report has been submitted to the county bureau.") if submit else _("Saved."), "success")
-        return redirect(url_for("reports.progress_report", town_code=town.code, year=year))
-    return render_template(
-        "reports/progress_report.html",
-        town=town,
-        year=year,
-        report=report,
-        form=form,
-        figures=town_figures(town, year, today()),
-        late=is_late(report),
+        if report.submitted_at is not None:
+            flash(_("This report has already been submitted; the county bureau can return it for revision."), "error")
+            return redirect(url_for("reports.progress_report", town_code=town.code, year=year))
+        if not submit or form.validate_for_submission():
+            save_report(
+                report,
+                achievements=form.achievements.data or "",
+                difficulties=form.difficulties.data or "",
+                next_measures=form.next_measures.data or "",
+                submit=submit,
+                by=current_user,
+            )
+            db.session.commit()
+            flash(_("The report has been submitted to the county bureau.") if submit else _("Saved."), "success")
+            return redirect(url_for("reports.progress_report", town_code=town.code, year=year))
+        flash(_("The report was not submitted: every section must be written."), "error")
+        status = 422
+    elif form.errors:
+        status = 422
+    return (
+        render_template(
+            "reports/progress_report.html",
+            town=town,
+            year=year,
+            report=report,
+            form=form,
+            return_form=ReturnReportForm() if can(Permission.VIEW_REPORTS) else None,
+            figures=town_figures(town, year, today()),
+            late=is_late(report),
+        ),
+        status,
     )
+
+
+@bp.route("/progress/<town_code>/<int:year>/return", methods=["POST"])
+@permission_required(Permission.VIEW_REPORTS)
+def return_progress_report(town_code: str, year: int):
+    """The bureau sends a submitted report back to the town for revision."""
+    town = db.session.scalar(select(Town).where(Town.code == town_code)) or abort(404)
+    report = db.session.scalar(
+        select(ProgressReport).where(ProgressReport.town_id == town.id, ProgressReport.year == year)
+    )
+    if report is None or report.submitted_at is None:
+        abort(404)
+    form = ReturnReportForm()
+    if form.validate_on_submit():
+        return_report(report, by=current_user, reason=form.reason.data.strip())
+        db.session.commit()
+        flash(_("The report has been returned to the town for revision."), "success")
+    else:
+        flash(_("Say what the town should revise."), "error")
+    return redirect(url_for("reports.progress_report", town_code=town.code, year=year))
 
 
 @bp.route("/progress/mine")
@@ -309,21 +364,24 @@ def _coverage_choice() -> tuple[str, date]:
     topic = request.args.get("topic", SafetyTopic.DROWNING.value)
     if topic not in {t.value for t in SafetyTopic}:
         topic = SafetyTopic.DROWNING.value
-    try:
-        until = date.fromisoformat(request.args.get("until", ""))
-    except ValueError:
-        until = vacation(today().year, "summer")[0]
+    until = parse_day(request.args.get("until"), None) or vacation(today().year, "summer")[0]
     return topic, until
 
 
-def _coverage(topic: str, until: date, *, names: bool):
-    """((town, village), Coverage) in town and village order, and the villages by id."""
+def _coverage(topic: str, until: date, *, names: bool) -> list[tuple[Town, Coverage, list[tuple[Village, Coverage]]]]:
+    """Per town in the county's order: the town's total and its villages' coverage."""
     rows = safety_coverage(child_scope(select(Child)), topic, until, names=names)
     villages = {v.id: v for v in db.session.scalars(select(Village).options(selectinload(Village.town)))}
-    ordered = sorted(
+    towns: dict[int, tuple[Town, Coverage, list]] = {}
+    for (_town_id, village_id), c in sorted(
         rows.items(), key=lambda item: (villages[item[0][1]].town.sort_order, villages[item[0][1]].name_zh)
-    )
-    return ordered, villages
+    ):
+        village = villages[village_id]
+        _town, total, lines = towns.setdefault(village.town_id, (village.town, Coverage(), []))
+        total.children += c.children
+        total.covered += c.covered
+        lines.append((village, c))
+    return list(towns.values())
 
 
 @bp.route("/safety-coverage.<fmt>")
@@ -331,24 +389,23 @@ def _coverage(topic: str, until: date, *, names: bool):
 def safety_coverage_export(fmt: str):
     """Counts only, for everyone: an export never carries children's names."""
     topic, until = _coverage_choice()
-    ordered, villages = _coverage(topic, until, names=False)
-    rows = [
-        [
-            localized_name(villages[village_id].town),
-            localized_name(villages[village_id]),
-            c.children,
-            c.covered,
-            c.children - c.covered,
-        ]
-        for (_town_id, village_id), c in ordered
+    towns = _coverage(topic, until, names=False)
+    headers = [_("Children on file"), _("Reached"), _("Not yet reached")]
+
+    def counts(c: Coverage) -> list[int]:
+        return [c.children, c.covered, c.children - c.covered]
+
+    by_village = [
+        [localized_name(town), localized_name(village), *counts(c)] for town, _t, lines in towns for village, c in lines
     ]
-    table = Table(
-        str(SAFETY_TOPIC_LABELS[SafetyTopic(topic)]),
-        [_("Town"), _("Village or community"), _("Children on file"), _("Reached"), _("Not yet reached")],
-        rows,
-    )
-    title = _("Safety coverage: %(topic)s", topic=SAFETY_TOPIC_LABELS[SafetyTopic(topic)]) + f" · {until.isoformat()}"
-    return download(fmt, name="safety-coverage", title=title, tables=[table])
+    by_town = [[localized_name(town), *counts(total)] for town, total, _lines in towns]
+    name = str(SAFETY_TOPIC_LABELS[SafetyTopic(topic)])
+    tables = [
+        Table(_("By town"), [_("Town"), *headers], by_town),
+        Table(_("By village or community"), [_("Town"), _("Village or community"), *headers], by_village),
+    ]
+    title = _("Safety coverage: %(topic)s", topic=name) + f" · {until.isoformat()}"
+    return download(fmt, name="safety-coverage", title=title, tables=tables)
 
 
 @bp.route("/safety-coverage")
@@ -358,11 +415,9 @@ def safety_coverage_view():
     who did not only for their child director and supervisor (the county sees counts)."""
     topic, until = _coverage_choice()
     show_names = current_user.role in (Role.CHILD_DIRECTOR, Role.TOWN_SUPERVISOR)
-    ordered, villages = _coverage(topic, until, names=show_names)
     page = render_template(
         "reports/coverage.html",
-        rows=ordered,
-        villages=villages,
+        towns=_coverage(topic, until, names=show_names),
         topic=topic,
         until=until,
         topics=SAFETY_TOPIC_LABELS,
@@ -379,16 +434,16 @@ def safety_coverage_view():
 def visit_shares():
     """R3 over a year: child-weeks with a contact and child-months with a home visit, by town (county) or by
     village and child director (a town's supervisor); children with a risk flag separately."""
-    year = request.args.get("year", type=int) or today().year
+    year = parse_year(request.args.get("year"), today())
     return render_template("reports/visits.html", year=year, tables=_visit_shares(year))
 
 
 def _visit_shares(year: int) -> list[tuple[str, dict, dict]]:
-    tables = []
-    for title, *grouping in groupings(current_user):
-        everyone, risky = child_shares(year, today(), child_scope(select(Child)), *grouping)
-        tables.append((title, everyone, risky))
-    return tables
+    breakdowns = groupings(current_user)
+    shares = child_shares(
+        year, today(), child_scope(select(Child)), [(column, labels) for _t, column, labels in breakdowns]
+    )
+    return [(title, *tables) for (title, _c, _l), tables in zip(breakdowns, shares, strict=True)]
 
 
 def _percent(share: float | None) -> str:
@@ -398,7 +453,7 @@ def _percent(share: float | None) -> str:
 @bp.route("/visits.<fmt>")
 @permission_required(Permission.CHECK_FILES)
 def visit_shares_export(fmt: str):
-    year = request.args.get("year", type=int) or today().year
+    year = parse_year(request.args.get("year"), today())
     headers = [
         "",
         _("Weeks with a contact"),
@@ -439,7 +494,7 @@ def visit_shares_export(fmt: str):
 @permission_required(Permission.MANAGE_SETTINGS)
 def vacations():
     """The administrator sets each year's winter and summer vacation dates (used by R2 and the vacation reports)."""
-    year = request.values.get("year", type=int) or today().year
+    year = parse_year(request.values.get("year"), today())
     winter, summer = vacation(year, "winter"), vacation(year, "summer")
     form = VacationForm(
         data={

@@ -53,3 +53,8 @@ def test_town_supervisor_writes_and_submits_the_progress_report(phone):
     phone.snap()
     assert "报告已报送县民政局" in page.locator(".flash-success").inner_text()
     assert "已于" in page.locator("main").inner_text()
+    # Submitted: the sections read as text, the form is gone, and the A4 print keeps every word.
+    assert page.locator("textarea").count() == 0
+    assert "儿童主任流动性大" in page.locator(".written-text").nth(1).inner_text()
+    page.emulate_media(media="print")
+    assert page.locator(".site-header").is_hidden() and page.locator(".written-text").first.is_visible()
