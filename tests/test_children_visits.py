@@ -163,3 +163,21 @@ def test_compliance_counts_equal_the_due_dates_child_by_child(app, make):
             line[3] += ok and bool(due.child.risk_flags)
     assert {r.label: [r.children, r.up_to_date, r.risk_children, r.risk_up_to_date] for r in rows} == expected
     assert sum(line[1] for line in expected.values()) not in (0, 40)  # the data has both verdicts
+
+
+def test_directors_of_the_same_name_keep_their_own_rows(app, make):
+    from app.childcare.visits import groupings
+
+    admin_user = make.admin()
+    first, second = make.village(), make.village()
+    one = make.user(Role.CHILD_DIRECTOR, villages=[first.id], name="张伟")
+    two = make.user(Role.CHILD_DIRECTOR, villages=[second.id], name="张伟")
+    make.child(first.id, director_id=one.id)
+    make.child(second.id, director_id=two.id)
+    with app.test_request_context():
+        from app.auth.models import User
+
+        _title, column, labels = groupings(db.session.get(User, admin_user.id))[1]
+        (rows,) = compliance_by(select(Child), today(), [(column, labels)])
+    assert column == "director_id" and [r.children for r in rows] == [1, 1]
+    assert {r.label for r in rows} == {f"张伟 ({one.username})", f"张伟 ({two.username})"}

@@ -157,3 +157,33 @@ def test_admin_sets_the_vacations_and_r2_and_the_summer_report_follow(app, make)
     supervisor = Auth(app.test_client())
     supervisor.login(make.user(Role.TOWN_SUPERVISOR, town="hekou").username)
     assert supervisor.client.get("/reports/vacations").status_code == 403
+
+
+def test_r4_needs_every_active_file_of_a_town_checked_once(app, make):
+    admin = make.admin(username="boss")
+    village = make.village("hekou")
+    children = [make.child(village.id) for _ in range(3)]
+
+    def check(child, level, day=date(2025, 3, 1)):
+        with app.app_context():
+            db.session.add(FileCheck(child_id=child.id, level=level, checked_on=day, checker_id=admin.id))
+            db.session.commit()
+
+    check(children[0], CheckLevel.COUNTY_SPOT)
+    for day in (1, 2, 3, 4):  # the same file four times is still one file
+        check(children[0], CheckLevel.TOWN_FULL, date(2025, 3, day))
+    r4 = verdict(page(app, 2025), "R4")
+    assert "Not met" in r4 and "Hekou Town's full check (1 of 3 files)" in r4
+    check(children[1], CheckLevel.TOWN_FULL)
+    check(children[2], CheckLevel.TOWN_FULL, date(2024, 12, 30))  # another year's check does not count
+    assert "Hekou Town's full check (2 of 3 files)" in verdict(page(app, 2025), "R4")
+    check(children[2], CheckLevel.TOWN_FULL)
+    r4 = verdict(page(app, 2025), "R4")
+    assert 'class="tag ok">Met' in r4 and "Hekou Town 3 of 3" in r4
+
+
+def test_r3_is_in_progress_before_a_whole_week_has_passed(app, make):
+    make.admin(username="boss")
+    make.child(make.village().id)  # opened today: no whole week of this year is due for it yet
+    r3 = verdict(page(app, today().year), "R3")
+    assert "In progress" in r3 and "no whole week of the year has passed yet" in r3

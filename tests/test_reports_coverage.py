@@ -41,13 +41,13 @@ def test_coverage_counts_and_names_the_children_not_yet_reached(app, make):
     page = html.unescape(
         director.client.get("/reports/safety-coverage?topic=drowning&until=2026-07-01&lang=en").get_data(as_text=True)
     )
-    assert "1 / 2" in page and "未覆盖" in page
+    assert "1 / 2" in page and "未覆盖" in page and "(your villages)" in page  # the total is only theirs
     county = Auth(app.test_client())
     county.login("boss")
     page = html.unescape(
         county.client.get("/reports/safety-coverage?topic=drowning&until=2026-07-01&lang=en").get_data(as_text=True)
     )
-    assert "Coverage Village" in page and "1 / 2" in page and "未覆盖" not in page
+    assert "Coverage Village" in page and "1 / 2" in page and "未覆盖" not in page and "(your villages)" not in page
     assert missed.id
 
 

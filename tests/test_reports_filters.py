@@ -38,8 +38,8 @@ ODD_URLS = [
     "/reports/vacations?year=-3",
     f"/reports/summary?year={HUGE}",
     "/reports/compliance?year=0",
-    f"/audit/?child={HUGE}&actor=-5",
-    f"/activities/?town={HUGE}",
+    f"/admin/audit/?child={HUGE}&actor=-5",
+    f"/activities?town={HUGE}",
     f"/children/?village={HUGE}",
     f"/directory/villages?town={HUGE}",
 ]
@@ -47,9 +47,10 @@ ODD_URLS = [
 
 @pytest.mark.parametrize("url", ODD_URLS)
 def test_odd_query_strings_get_a_page_not_an_error(app, make, url):
+    """Each of these pages exists: odd values fall back to the defaults and the page renders."""
     make.admin(username="boss")
     response = admin(app).client.get(url)
-    assert response.status_code in (200, 404), response.status_code
+    assert response.status_code == 200, response.status_code
 
 
 @pytest.mark.parametrize(

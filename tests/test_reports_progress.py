@@ -105,15 +105,58 @@ def test_submitting_needs_every_section_and_locks_the_report_until_the_bureau_re
     admin.post(url + "/return", {"reason": ""})
     with app.app_context():
         assert db.session.scalar(select(ProgressReport.submitted_at)) is not None
+    admin.post(url + "/return", {"reason": "   "})  # blank is no reason
+    with app.app_context():
+        assert db.session.scalar(select(ProgressReport.submitted_at)) is not None
     admin.post(url + "/return", {"reason": "请补充数据"})
     with app.app_context():
         assert db.session.scalar(select(ProgressReport.submitted_at)) is None
         (entry,) = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "progress_report.returned"))
         assert entry.detail["reason"] == "请补充数据"
+    # The town sees why, and so does the bureau's overview.
+    assert "请补充数据" in supervisor.client.get(url).get_data(as_text=True)
+    overview = admin.client.get(f"/reports/progress?year={today().year}&lang=en").get_data(as_text=True)
+    assert "Returned for revision" in overview and "请补充数据" in overview
     supervisor.post(url, {**sections, "achievements": "改写后的成效", "submit": ""})
     with app.app_context():
         report = db.session.scalar(select(ProgressReport))
         assert report.achievements == "改写后的成效" and report.submitted_at > submitted_at
+        assert report.first_submitted_at == submitted_at
+
+
+def test_a_report_returned_after_the_deadline_stays_on_time(app, make):
+    """Judged on the first submission: sent on 20 October, returned on 5 November, sent again on 6 November."""
+    from app.reports.progress import is_late
+
+    admin_user = make.admin()
+    with app.app_context():
+        from app.directory.models import Town
+
+        town = db.session.scalar(select(Town).where(Town.code == "hekou"))
+        db.session.add(
+            ProgressReport(
+                town_id=town.id,
+                year=2025,
+                achievements="成效",
+                difficulties="困难",
+                next_measures="措施",
+                submitted_at=datetime(2025, 10, 20, 8, tzinfo=UTC),
+                first_submitted_at=datetime(2025, 10, 20, 8, tzinfo=UTC),
+                submitted_by_id=admin_user.id,
+            )
+        )
+        db.session.commit()
+    admin = login(app, admin_user)
+    admin.post("/reports/progress/hekou/2025/return", {"reason": "数据有误"})
+    r8 = html.unescape(admin.client.get("/reports/compliance?year=2025&lang=en").get_data(as_text=True))
+    assert "Hekou Town (returned for revision)" in r8.split('rule-R8"', 1)[1].split("</li>", 1)[0]
+    with app.app_context():
+        report = db.session.scalar(select(ProgressReport))
+        report.submitted_at = datetime(2025, 11, 6, 8, tzinfo=UTC)
+        db.session.commit()
+        assert not is_late(report)
+    r8 = html.unescape(admin.client.get("/reports/compliance?year=2025&lang=en").get_data(as_text=True))
+    assert "Hekou Town" not in r8.split('rule-R8"', 1)[1].split("</li>", 1)[0]
 
 
 def test_a_past_years_figures_are_that_years(app, make):
@@ -124,8 +167,14 @@ def test_a_past_years_figures_are_that_years(app, make):
 
     admin_user = make.admin()
     village = make.village("hekou")
-    child = make.child(village.id)
+    child = make.child(village.id, created_at=datetime(2023, 6, 1, tzinfo=UTC))
     mentor = make.user(name="导师")
+    with app.app_context():
+        from app.childcare.models import Visit, VisitKind
+
+        for day, kind in ((date(2024, 3, 5), VisitKind.HOME), (date(2024, 3, 6), VisitKind.PHONE)):
+            db.session.add(Visit(child_id=child.id, kind=kind, visited_on=day, author_id=admin_user.id))
+        db.session.commit()
     organization = make.organization("pairing-org")
     with app.app_context():
         for started, ended in ((date(2024, 3, 1), date(2024, 12, 1)), (date(2025, 2, 1), None)):
@@ -147,6 +196,9 @@ def test_a_past_years_figures_are_that_years(app, make):
     admin = login(app, admin_user)
     page = html.unescape(admin.client.get("/reports/progress/hekou/2024?lang=en").get_data(as_text=True))
     pairings = page.split("One-to-one pairings</dt><dd>", 1)[1].split("<", 1)[0]
-    assert pairings == "1" and "Visits up to date today" not in page and "Weeks with a contact" in page
+    assert pairings == "1" and "Visits up to date today" not in page
+    # 2024's 52 whole weeks (to Sunday 29 December) and 12 months; one week and one month had a visit.
+    assert page.split("Weeks with a contact</dt><dd>", 1)[1].split("<", 1)[0] == "1 / 52 (2%)"
+    assert page.split("Months with a home visit</dt><dd>", 1)[1].split("<", 1)[0] == "1 / 12 (8%)"
     current = admin.client.get(f"/reports/progress/hekou/{today().year}?lang=en").get_data(as_text=True)
     assert "Visits up to date today" in current

@@ -6,7 +6,7 @@ defaults, so a county can tighten them without a code change.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -166,10 +166,13 @@ def groupings(user) -> list[tuple[str, str, dict]]:
     from app.i18n import localized_name
 
     directors = select(Child.director_id).where(Child.director_id.is_not(None)).distinct()
+    people = db.session.execute(select(User.id, User.name, User.username).where(User.id.in_(directors))).all()
+    names = Counter(name for _id, name, _username in people)
+    # Two directors of the same name are told apart by their account names, not merged into one row.
     by_director = (
         _("By child director"),
         "director_id",
-        dict(db.session.execute(select(User.id, User.name).where(User.id.in_(directors))).all()),
+        {id_: f"{name} ({username})" if names[name] > 1 else name for id_, name, username in people},
     )
     if user.role == Role.ADMIN:
         return [

@@ -12,13 +12,12 @@ year's lectures, checks and reports).
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 
 from app.activities.models import Activity, ActivityKind, ActivityStatus, TrainingParticipant, activity_coorganizers
 from app.auth.models import Role, User, user_villages
@@ -170,6 +169,9 @@ def rule_r3(year: Period) -> RuleResult:
     shares, risk = everyone.get("__all__"), risky.get("__all__")
     missing = []
     detail = ""
+    if (shares is None or not shares.weeks) and year.first.year >= today().year:
+        # Nothing to measure yet (the year's first week is not over): nothing is met either.
+        missing.append((_("no whole week of the year has passed yet"), year.last))
     if shares is not None:
         yesterday = today() - timedelta(days=1)
         if shares.weeks_met < shares.weeks:
@@ -208,33 +210,38 @@ def _percent(share: float | None) -> str:
 
 
 def rule_r4(year: Period) -> RuleResult:
-    checks = db.session.execute(
-        select(FileCheck.level, Child.town_id)
-        .join(Child, Child.id == FileCheck.child_id)
-        .where(FileCheck.checked_on >= year.first, FileCheck.checked_on <= year.last)
-    ).all()
-    missing = []
-    spot = sum(1 for level, _town in checks if level == CheckLevel.COUNTY_SPOT)
-    if not spot:
-        missing.append(_("the county's spot check"))
-    checked = Counter(town for level, town in checks if level == CheckLevel.TOWN_FULL)
-    on_file = dict(
+    """The county spot-checks files once a year; each town checks all its files (every active child's file, counted
+    once however often it was checked)."""
+    in_year = (FileCheck.checked_on >= year.first, FileCheck.checked_on <= year.last)
+    spot = db.session.scalar(
+        select(func.count(distinct(FileCheck.child_id))).where(FileCheck.level == CheckLevel.COUNTY_SPOT, *in_year)
+    )
+    active = Child.status == ChildStatus.ACTIVE
+    checked = dict(
         db.session.execute(
-            select(Child.town_id, func.count()).where(Child.status == ChildStatus.ACTIVE).group_by(Child.town_id)
+            select(Child.town_id, func.count(distinct(FileCheck.child_id)))
+            .join(Child, Child.id == FileCheck.child_id)
+            .where(FileCheck.level == CheckLevel.TOWN_FULL, active, *in_year)
+            .group_by(Child.town_id)
         ).all()
     )
+    on_file = dict(db.session.execute(select(Child.town_id, func.count()).where(active).group_by(Child.town_id)).all())
+    missing = [] if spot else [_("the county's spot check")]
     done = []
     for town in db.session.scalars(select(Town).where(Town.is_active).order_by(Town.sort_order)):
-        if town.id in on_file and town.id not in checked:
-            missing.append(_("%(town)s's full check", town=localized_name(town)))
-        elif town.id in checked:
-            done.append(
+        files, files_checked = on_file.get(town.id, 0), checked.get(town.id, 0)
+        if files_checked < files:
+            missing.append(
                 _(
-                    "%(town)s %(checked)d of %(files)d",
+                    "%(town)s's full check (%(checked)d of %(files)d files)",
                     town=localized_name(town),
-                    checked=checked[town.id],
-                    files=on_file.get(town.id, 0),
+                    checked=files_checked,
+                    files=files,
                 )
+            )
+        elif files:
+            done.append(
+                _("%(town)s %(checked)d of %(files)d", town=localized_name(town), checked=files_checked, files=files)
             )
     detail = _("Files checked by the county: %(n)d", n=spot)
     if done:
@@ -337,7 +344,7 @@ def rule_r7(year: Period) -> RuleResult:
 def rule_r8(year: Period) -> RuleResult:
     """Each town's progress report submitted before 1 November."""
     from app.reports.models import ProgressReport
-    from app.reports.progress import is_late
+    from app.reports.progress import is_late, is_returned
 
     reports = {
         r.town_id: r for r in db.session.scalars(select(ProgressReport).where(ProgressReport.year == year.first.year))
@@ -346,7 +353,9 @@ def rule_r8(year: Period) -> RuleResult:
     missing = []
     for town in db.session.scalars(select(Town).where(Town.is_active).order_by(Town.sort_order)):
         report = reports.get(town.id)
-        if report is None or report.submitted_at is None:
+        if report is not None and is_returned(report):
+            missing.append((_("%(town)s (returned for revision)", town=localized_name(town)), deadline))
+        elif report is None or report.submitted_at is None:
             missing.append((_("%(town)s (not submitted)", town=localized_name(town)), deadline))
         elif is_late(report):
             missing.append((_("%(town)s (late)", town=localized_name(town)), year.first))  # late stays late

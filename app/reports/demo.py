@@ -98,6 +98,7 @@ def _seed_progress_reports(author: User) -> None:
                     difficulties="（演示）儿童主任兼职多、流动性大。",
                     next_measures="（演示）加强儿童主任培训，完善关爱服务台账。",
                     submitted_at=local_to_utc(day, time(16)),
+                    first_submitted_at=local_to_utc(day, time(16)),
                     submitted_by_id=author.id,
                 )
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 SECTION = [Length(max=20000)]
 
@@ -30,7 +30,7 @@ class ReturnReportForm(FlaskForm):
 
     reason = TextAreaField(
         _l("Why the report goes back"),
-        validators=[InputRequired(message=_l("Say what the town should revise.")), Length(max=2000)],
+        validators=[DataRequired(message=_l("Say what the town should revise.")), Length(max=2000)],
         render_kw={"rows": 3},
     )
 

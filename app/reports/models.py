@@ -25,8 +25,14 @@ class ProgressReport(db.Model):
     achievements: Mapped[str] = mapped_column(Text, default="")
     difficulties: Mapped[str] = mapped_column(Text, default="")
     next_measures: Mapped[str] = mapped_column(Text, default="")
+    # The latest submission; cleared while the bureau has returned the report for revision.
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The first submission, kept through returns: what R8's deadline is judged on.
+    first_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The bureau's last return for revision, and why (shown to the town).
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_reason: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     town: Mapped[Town] = relationship()

@@ -109,6 +109,7 @@ def save_report(
     if submit:
         report.submitted_at = utcnow()
         report.submitted_by_id = by.id
+        report.first_submitted_at = report.first_submitted_at or report.submitted_at
     db.session.add(report)
     db.session.flush()
     record(
@@ -121,8 +122,9 @@ def save_report(
 
 
 def return_report(report: ProgressReport, *, by: User, reason: str) -> None:
-    """The bureau sends a submitted report back for revision: it opens again, and its next submission is the one
-    judged on time or late. The audit trail keeps the earlier submission."""
+    """The bureau sends a submitted report back for revision, saying why: it opens again for the town, which sees
+    the reason. The first submission still decides whether the report was on time; the audit trail keeps every
+    submission."""
     if report.submitted_at is None:
         return
     record(
@@ -136,7 +138,16 @@ def return_report(report: ProgressReport, *, by: User, reason: str) -> None:
     )
     report.submitted_at = None
     report.submitted_by_id = None
+    report.returned_at = utcnow()
+    report.return_reason = reason
+
+
+def is_returned(report: ProgressReport) -> bool:
+    """Sent back for revision and not submitted again yet."""
+    return report.submitted_at is None and report.returned_at is not None
 
 
 def is_late(report: ProgressReport) -> bool:
-    return report.submitted_at is not None and to_local(report.submitted_at).date() >= report.deadline
+    """First submitted on or after 1 November (a return for revision does not make an on-time report late)."""
+    first = report.first_submitted_at or report.submitted_at
+    return first is not None and to_local(first).date() >= report.deadline

@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -31,7 +31,7 @@ from app.reports.exports import Table, download
 from app.reports.forms import ProgressReportForm, ReturnReportForm, VacationForm
 from app.reports.models import ProgressReport, VacationDates
 from app.reports.periods import STAGES, parse_day, parse_period, parse_year, vacation
-from app.reports.progress import is_late, report_for, return_report, save_report, town_figures
+from app.reports.progress import is_late, is_returned, report_for, return_report, save_report, town_figures
 from app.reports.queries import activities_behind, department_report, pairings_behind
 from app.reports.summary import summary as summary_of
 from app.reports.visit_rules import child_shares
@@ -199,9 +199,24 @@ def compliance_export(fmt: str):
 def progress_overview():
     """R8 for the bureau: which towns submitted their progress report for the year, when, and who was late."""
     year = parse_year(request.args.get("year"), today())
-    towns = db.session.scalars(select(Town).order_by(Town.sort_order)).all()
     reports = {r.town_id: r for r in db.session.scalars(select(ProgressReport).where(ProgressReport.year == year))}
-    return render_template("reports/progress_overview.html", towns=towns, reports=reports, year=year, late=is_late)
+    return render_template(
+        "reports/progress_overview.html",
+        towns=_reporting_towns(reports),
+        reports=reports,
+        year=year,
+        late=is_late,
+        returned=is_returned,
+    )
+
+
+def _reporting_towns(reports: dict) -> list[Town]:
+    """The towns R8 asks a report of (the active ones), and any other that has one for the year."""
+    return list(
+        db.session.scalars(
+            select(Town).where(or_(Town.is_active, Town.id.in_(list(reports)))).order_by(Town.sort_order)
+        )
+    )
 
 
 @bp.route("/progress.<fmt>")
@@ -210,13 +225,14 @@ def progress_export(fmt: str):
     year = parse_year(request.args.get("year"), today())
     reports = {r.town_id: r for r in db.session.scalars(select(ProgressReport).where(ProgressReport.year == year))}
     rows = []
-    for town in db.session.scalars(select(Town).order_by(Town.sort_order)):
+    for town in _reporting_towns(reports):
         report = reports.get(town.id)
         submitted = report is not None and report.submitted_at is not None
+        returned = report is not None and is_returned(report)
         rows.append(
             [
                 localized_name(town),
-                _("Submitted") if submitted else _("Not submitted"),
+                _("Submitted") if submitted else _("Returned for revision") if returned else _("Not submitted"),
                 to_local(report.submitted_at).strftime("%Y-%m-%d %H:%M") if submitted else "",
                 report.submitted_by.name if submitted and report.submitted_by else "",
                 _("late") if submitted and is_late(report) else "",
@@ -422,6 +438,8 @@ def safety_coverage_view():
         until=until,
         topics=SAFETY_TOPIC_LABELS,
         show_names=show_names,
+        # A child director sees only their villages: a town's total is theirs, not the town's.
+        own_villages=current_user.role == Role.CHILD_DIRECTOR,
     )
     # Committed after rendering: a commit expires every loaded row, and the page would reload them one by one.
     record("report.safety_coverage", actor=current_user, topic=topic, names_shown=show_names)
