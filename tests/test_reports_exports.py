@@ -17,11 +17,10 @@ from app.activities.models import ActivityKind, SafetyTopic
 from app.audit.models import AuditEntry
 from app.auth.models import Role
 from app.childcare.models import Attendance, Visit, VisitKind
-from app.directory.models import Town
 from app.extensions import db
-from app.reports.models import ProgressReport
 from tests.conftest import Auth
 from tests.test_reports_departments import at, dataset, held  # noqa: F401 - the shared data set fixture
+from tests.test_reports_progress import add_report
 
 
 def files(auth: Auth, path: str) -> tuple[list[list[str]], dict[str, list[list]]]:
@@ -85,17 +84,7 @@ def test_summary_files_equal_the_page(app, dataset):  # noqa: F811
 
 def test_compliance_and_progress_files(app, make):
     admin_user = make.admin()
-    with app.app_context():
-        town = db.session.scalar(select(Town).where(Town.code == "hekou"))
-        db.session.add(
-            ProgressReport(
-                town_id=town.id,
-                year=2025,
-                submitted_at=datetime(2025, 11, 3, 2, tzinfo=UTC),
-                submitted_by_id=admin_user.id,
-            )
-        )
-        db.session.commit()
+    add_report(app, "hekou", 2025, datetime(2025, 11, 3, 2, tzinfo=UTC), admin_user.id)
     auth = Auth(app.test_client())
     auth.login(admin_user.username)
     _rows, sheets = files(auth, "/reports/compliance?year=2025&lang=en")

@@ -79,7 +79,10 @@ def test_the_list_behind_a_filtered_number_is_that_number(app, dataset):  # noqa
     assert "Reading" in behind  # the filter is named on the list
 
 
-def _pairing(app, child_id: int, org_id: int, mentor_id: int, author_id: int, started: date, sessions=()) -> None:
+def add_pairing(
+    app, child_id: int, org_id: int, mentor_id: int, author_id: int, started: date, *, ended=None, sessions=()
+) -> None:
+    """A pairing with recorded consent, started (and ended) on the days given, with sessions held on ``sessions``."""
     with app.app_context():
         pairing = Pairing(
             child_id=child_id,
@@ -87,6 +90,7 @@ def _pairing(app, child_id: int, org_id: int, mentor_id: int, author_id: int, st
             organization_id=org_id,
             kind=PairingKind.ACADEMIC,
             started_on=started,
+            ended_on=ended,
             consent_by="祖母",
             consent_on=started,
             consent_method=ConsentMethod.WRITTEN,
@@ -105,8 +109,10 @@ def test_pairings_follow_the_report_filters_and_link_to_their_list(app, make):
     mentor = make.user(name="王导师")
     here = make.child(make.village("shuangshipu").id, name="结对儿童")
     there = make.child(make.village("hekou").id)
-    _pairing(app, here.id, org.id, mentor.id, boss.id, date(2026, 1, 5), sessions=[date(2026, 2, 1), date(2026, 3, 1)])
-    _pairing(app, there.id, org.id, mentor.id, boss.id, date(2026, 1, 6))
+    add_pairing(
+        app, here.id, org.id, mentor.id, boss.id, date(2026, 1, 5), sessions=[date(2026, 2, 1), date(2026, 3, 1)]
+    )
+    add_pairing(app, there.id, org.id, mentor.id, boss.id, date(2026, 1, 6))
     auth = admin(app)
     with app.app_context():
         shuangshipu = db.session.scalar(select(Town.id).where(Town.code == "shuangshipu"))

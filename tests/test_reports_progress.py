@@ -15,6 +15,25 @@ from app.reports.models import ProgressReport
 from tests.conftest import Auth
 
 
+def add_report(app, town_code: str, year: int, submitted_at: datetime, by_id: int, **sections) -> None:
+    """A report of ``town_code`` for ``year``, submitted (for the first time) at ``submitted_at``."""
+    from app.directory.models import Town
+
+    with app.app_context():
+        town = db.session.scalar(select(Town).where(Town.code == town_code))
+        db.session.add(
+            ProgressReport(
+                town_id=town.id,
+                year=year,
+                submitted_at=submitted_at,
+                first_submitted_at=submitted_at,
+                submitted_by_id=by_id,
+                **sections,
+            )
+        )
+        db.session.commit()
+
+
 def login(app, user) -> Auth:
     auth = Auth(app.test_client())
     auth.login(user.username)
@@ -45,19 +64,7 @@ def test_supervisor_writes_saves_and_submits_the_report(app, make):
 
 def test_late_submission_is_marked_and_fails_r8(app, make):
     admin_user = make.admin()
-    with app.app_context():
-        from app.directory.models import Town
-
-        town = db.session.scalar(select(Town).where(Town.code == "hekou"))
-        db.session.add(
-            ProgressReport(
-                town_id=town.id,
-                year=2025,
-                submitted_at=datetime(2025, 11, 3, tzinfo=UTC),
-                submitted_by_id=admin_user.id,
-            )
-        )
-        db.session.commit()
+    add_report(app, "hekou", 2025, datetime(2025, 11, 3, tzinfo=UTC), admin_user.id)
     admin = login(app, admin_user)
     overview = admin.client.get("/reports/progress?year=2025&lang=en").get_data(as_text=True)
     assert "late" in overview
@@ -129,23 +136,8 @@ def test_a_report_returned_after_the_deadline_stays_on_time(app, make):
     from app.reports.progress import is_late
 
     admin_user = make.admin()
-    with app.app_context():
-        from app.directory.models import Town
-
-        town = db.session.scalar(select(Town).where(Town.code == "hekou"))
-        db.session.add(
-            ProgressReport(
-                town_id=town.id,
-                year=2025,
-                achievements="成效",
-                difficulties="困难",
-                next_measures="措施",
-                submitted_at=datetime(2025, 10, 20, 8, tzinfo=UTC),
-                first_submitted_at=datetime(2025, 10, 20, 8, tzinfo=UTC),
-                submitted_by_id=admin_user.id,
-            )
-        )
-        db.session.commit()
+    sections = {"achievements": "成效", "difficulties": "困难", "next_measures": "措施"}
+    add_report(app, "hekou", 2025, datetime(2025, 10, 20, 8, tzinfo=UTC), admin_user.id, **sections)
     admin = login(app, admin_user)
     admin.post("/reports/progress/hekou/2025/return", {"reason": "数据有误"})
     r8 = html.unescape(admin.client.get("/reports/compliance?year=2025&lang=en").get_data(as_text=True))
@@ -163,7 +155,7 @@ def test_a_past_years_figures_are_that_years(app, make):
     """Pairings active in the year; visit shares of the year; no 'up to date today' for a past year."""
     from datetime import date
 
-    from app.mentoring.models import ConsentMethod, Pairing, PairingKind
+    from tests.test_reports_filters import add_pairing
 
     admin_user = make.admin()
     village = make.village("hekou")
@@ -176,23 +168,8 @@ def test_a_past_years_figures_are_that_years(app, make):
             db.session.add(Visit(child_id=child.id, kind=kind, visited_on=day, author_id=admin_user.id))
         db.session.commit()
     organization = make.organization("pairing-org")
-    with app.app_context():
-        for started, ended in ((date(2024, 3, 1), date(2024, 12, 1)), (date(2025, 2, 1), None)):
-            db.session.add(
-                Pairing(
-                    child_id=child.id,
-                    mentor_id=mentor.id,
-                    organization_id=organization.id,
-                    kind=PairingKind.ACADEMIC,
-                    started_on=started,
-                    ended_on=ended,
-                    consent_by="祖母",
-                    consent_on=started,
-                    consent_method=ConsentMethod.WRITTEN,
-                    created_by_id=admin_user.id,
-                )
-            )
-        db.session.commit()
+    add_pairing(app, child.id, organization.id, mentor.id, admin_user.id, date(2024, 3, 1), ended=date(2024, 12, 1))
+    add_pairing(app, child.id, organization.id, mentor.id, admin_user.id, date(2025, 2, 1))
     admin = login(app, admin_user)
     page = html.unescape(admin.client.get("/reports/progress/hekou/2024?lang=en").get_data(as_text=True))
     pairings = page.split("One-to-one pairings</dt><dd>", 1)[1].split("<", 1)[0]
