@@ -113,13 +113,18 @@ class Compliance:
         return self.risk_up_to_date / self.risk_children if self.risk_children else None
 
 
+def has_risk_flag():
+    """SQL: the child has at least one risk flag (home visits fall due sooner)."""
+    return func.coalesce(func.json_array_length(Child.risk_flags), 0) > 0
+
+
 def compliance_by(children_query, today: date, breakdowns: Sequence[tuple[str, dict]]) -> list[list[Compliance]]:
     """For each breakdown ``(column, labels)`` — a ``Child`` column (village, director, town) and the labels of its
     values — the share of active children not overdue today per label, by the rule ``_due`` applies: due at once
     (on the day the file was opened) without a visit, else the interval after the last one. One aggregate statement;
     per child, index lookups: is there a contact (home visit) at all, and one since the cut-off day?"""
     contact_days, home_days, home_days_risk = current_policy()
-    risky = func.coalesce(func.json_array_length(Child.risk_flags), 0) > 0
+    risky = has_risk_flag()
     opened_today = LocalDate(Child.created_at) >= today
 
     def visited(*conditions):

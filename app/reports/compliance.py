@@ -17,6 +17,7 @@ from datetime import date, time, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select
 
 from app.activities.models import Activity, ActivityKind, ActivityStatus, TrainingParticipant, activity_coorganizers
@@ -36,6 +37,7 @@ LECTURE_WINDOW_DAYS = 60  # a lecture "before the vacation" is one held in the t
 
 
 MET, NOT_MET, IN_PROGRESS = "met", "not_met", "in_progress"
+STATUS_LABELS = {MET: _l("Met"), NOT_MET: _l("Not met"), IN_PROGRESS: _l("In progress")}
 
 
 @dataclass

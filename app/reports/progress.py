@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from app.activities.models import Activity, ActivityKind
 from app.audit.services import record
@@ -18,7 +18,7 @@ from app.extensions import db
 from app.mentoring.models import Pairing
 from app.reports.models import ProgressReport
 from app.reports.periods import Period
-from app.reports.queries import held_activities
+from app.reports.queries import held_activities, pairing_active_in
 from app.reports.visit_rules import child_shares
 from app.timeutils import to_local
 
@@ -57,11 +57,7 @@ def town_figures(town: Town, year: int, today: date) -> dict:
     pairings = db.session.scalar(
         select(func.count(Pairing.id))
         .join(Child, Child.id == Pairing.child_id)
-        .where(
-            Child.town_id == town.id,
-            Pairing.started_on <= period.last,
-            or_(Pairing.ended_on.is_(None), Pairing.ended_on >= period.first),
-        )
+        .where(Child.town_id == town.id, pairing_active_in(period))
     )
     return {
         "activities": len(held),

@@ -270,13 +270,18 @@ def department_report(
     return rows
 
 
+def pairing_active_in(period: Period):
+    """SQL: the pairing was active at some point in the period."""
+    return and_(Pairing.started_on <= period.last, or_(Pairing.ended_on.is_(None), Pairing.ended_on >= period.first))
+
+
 def _pairing_filter(period: Period, *, kind: str | None, town_id: int | None, task: int | None) -> list | None:
     """WHERE clauses of the pairings a report counts: active at some point in the period. Pairings are mentoring
     work (its plan tasks), so a filter on another kind or task leaves none (None); a town filter keeps the pairings of
     that town's children."""
     if (kind and kind != ActivityKind.MENTORING) or (task and task not in KIND_TASKS[ActivityKind.MENTORING]):
         return None
-    where = [Pairing.started_on <= period.last, or_(Pairing.ended_on.is_(None), Pairing.ended_on >= period.first)]
+    where = [pairing_active_in(period)]
     if town_id:
         where.append(Pairing.child.has(Child.town_id == town_id))
     return where

@@ -25,7 +25,7 @@ from app.extensions import db
 from app.i18n import localized_name
 from app.labels import label
 from app.permissions import Permission, can, child_scope, permission_required
-from app.reports.compliance import IN_PROGRESS, MET, NOT_MET, compliance
+from app.reports.compliance import STATUS_LABELS, compliance
 from app.reports.coverage import Coverage, safety_coverage
 from app.reports.exports import Table, download
 from app.reports.forms import ProgressReportForm, ReturnReportForm, VacationForm
@@ -168,7 +168,7 @@ def _compliance_year():
 def compliance_view():
     """Each countable rule of the plan for a year: met or not, and what is missing."""
     year = _compliance_year()
-    return render_template("reports/compliance.html", results=compliance(year), year=year)
+    return render_template("reports/compliance.html", results=compliance(year), year=year, labels=STATUS_LABELS)
 
 
 @bp.route("/compliance.<fmt>")
@@ -182,7 +182,7 @@ def compliance_export(fmt: str):
             [
                 r.code,
                 str(r.title),
-                {MET: _("Met"), NOT_MET: _("Not met"), IN_PROGRESS: _("In progress")}[r.status],
+                str(STATUS_LABELS[r.status]),
                 "、".join(r.missing),
                 "、".join(f"{item} ({due.isoformat()})" for item, due in r.upcoming),
                 r.detail,

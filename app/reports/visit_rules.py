@@ -15,6 +15,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import Date, and_, case, distinct, func, literal, select
 
 from app.childcare.models import Child, ChildStatus, Visit, VisitKind
+from app.childcare.visits import has_risk_flag
 from app.extensions import db
 from app.sql import LocalDate, MonthKey, MonthStart, WeekNumber, WeekStart
 from app.timeutils import local_to_utc
@@ -76,7 +77,7 @@ def child_shares(
     per_child = (
         children_query.with_only_columns(
             *groups,
-            (func.coalesce(func.json_array_length(Child.risk_flags), 0) > 0).label("risky"),
+            has_risk_flag().label("risky"),
             case((opened_before, literal(first, Date)), else_=opened).label("start"),
             func.count(
                 distinct(
