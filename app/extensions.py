@@ -60,3 +60,25 @@ def _sqlite_begin(connection) -> None:
         return
     immediate = connection.get_execution_options().get("sqlite_immediate", False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    connection.info["holds_write_lock"] = immediate
+
+
+_READ_ONLY = ("SELECT", "PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE", "WITH")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_note_write(connection, cursor, statement, parameters, context, executemany) -> None:
+    """SQLite: remember that this transaction has written, and so holds the write lock until it ends."""
+    if connection.dialect.name == "sqlite" and not statement.lstrip()[:9].upper().startswith(_READ_ONLY):
+        connection.info["holds_write_lock"] = True
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _sqlite_end(connection) -> None:
+    connection.info.pop("holds_write_lock", None)
+
+
+def holds_write_lock(connection) -> bool:
+    """Whether this SQLite connection's transaction began IMMEDIATE or has written (so no other writer can)."""
+    return bool(connection.info.get("holds_write_lock"))

@@ -57,7 +57,11 @@ def remember_language() -> None:
         return
     session["lang"] = asked
     if current_user.is_authenticated and current_user.locale != asked:
-        current_user.locale = asked
+        from app.auth.services import remember_locale
+
+        # Only the request's start runs this hook: the transaction holds nothing but this change, so it is the
+        # hook's own to commit (the user loader has only read).
+        remember_locale(current_user, asked)
         db.session.commit()
 
 

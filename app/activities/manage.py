@@ -364,7 +364,7 @@ def roster_export(shift_id: int, fmt: str):
     shift = _shift_for_manager(shift_id)
     rows = _roster_rows(shift)
     name = f"roster-{shift.activity.code}-{shift.id}"
-    record("roster.exported", shift, format=fmt)
+    record("roster.exported", shift, actor=current_user, format=fmt)
     db.session.commit()
     if fmt == "csv":
         buffer = io.StringIO()
@@ -453,7 +453,7 @@ def signup_action(signup_id: int, action: str):
             if not form.validate_on_submit():
                 raise ActivityError("bad_minutes", _("Please enter the minutes as a number from 0 to 1440."))
             signup.minutes_override = form.minutes.data
-            record("signup.minutes_corrected", signup, minutes=form.minutes.data)
+            record("signup.minutes_corrected", signup, actor=current_user, minutes=form.minutes.data)
         elif action == "cancel":
             cancel_signup(signup, by=current_user)
         else:
@@ -490,7 +490,7 @@ def training_participants(activity_id: int):
         )
         for user_id in wanted - chosen:
             db.session.add(TrainingParticipant(activity_id=activity.id, user_id=user_id))
-        record("training.participants", activity, count=len(wanted))
+        record("training.participants", activity, actor=current_user, count=len(wanted))
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("manage.training_participants", activity_id=activity.id))

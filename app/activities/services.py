@@ -25,12 +25,12 @@ from app.activities.models import (
     SignupStatus,
     new_public_code,
 )
-from app.audit.services import record
+from app.audit.services import SYSTEM, record
 from app.auth.models import User
 from app.db_types import utcnow
 from app.directory.models import Organization
 from app.domain import DomainError
-from app.extensions import db
+from app.extensions import db, holds_write_lock
 
 MAX_SERIES = 60
 
@@ -265,18 +265,26 @@ def duplicate_activity(activity: Activity, *, shift_by: timedelta, by: User) -> 
 
 
 def begin_write() -> None:
-    """Start the write transaction a capacity check needs.
+    """Make sure the transaction holds the write lock a capacity check needs, without committing anything.
 
-    On SQLite the open (read) transaction is ended and a new one begun with BEGIN IMMEDIATE, so that concurrent
-    sign-ups queue on the write lock (busy_timeout) instead of reading stale counts. PostgreSQL uses row locks.
+    PostgreSQL uses row locks: nothing to do. On SQLite a transaction that already holds the write lock (it began
+    IMMEDIATE, as every data-changing request does, or it has written) goes on as it is; the caller's unflushed
+    work is flushed, which takes the lock; only a transaction that has merely read is ended (it has nothing to
+    lose) and a new one begun with BEGIN IMMEDIATE, so concurrent sign-ups queue on the lock (busy_timeout)
+    instead of counting from a stale snapshot.
     """
     session = db.session()
     if session.get_bind().dialect.name != "sqlite":
         return
-    if session.in_transaction() and not session.in_nested_transaction():
-        session.commit()  # nothing may be pending here: the caller's work is committed with it
-    if not session.in_transaction():
-        session.connection(execution_options={"sqlite_immediate": True})
+    if session.in_transaction():
+        if session.in_nested_transaction() or holds_write_lock(session.connection()):
+            return
+        if session.new or session.dirty or session.deleted:
+            session.flush()
+            if holds_write_lock(session.connection()):
+                return
+        session.rollback()  # a read-only transaction: nothing pending, nothing lost
+    session.connection(execution_options={"sqlite_immediate": True})
 
 
 def _lock_shift(shift_id: int) -> Shift:
@@ -366,7 +374,7 @@ def promote_waitlist(shift: Shift) -> list[Signup]:
         signup.status = SignupStatus.CONFIRMED
         signup.confirmed_at = signup.promoted_at = now
         promoted.append(signup)
-        record("signup.promoted", signup, actor=None, shift=shift.id)
+        record("signup.promoted", signup, actor=SYSTEM, shift=shift.id)
     db.session.flush()
     return promoted
 

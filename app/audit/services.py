@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import has_request_context, request
-from flask_login import current_user
 
 from app.audit.models import AuditEntry
 from app.extensions import db
@@ -18,10 +17,26 @@ def client_address() -> str:
     return (request.remote_addr or "")[:64]
 
 
-def record(action: str, obj: Any = None, *, actor: Any = None, **detail: Any) -> AuditEntry:
-    """Add an audit entry for ``action`` on ``obj`` by ``actor`` (default: the logged-in user); the caller commits."""
-    if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user
+class _System:
+    """The actor of what the system does by itself (a waitlist promotion, a command, a job): never a person."""
+
+    id = None
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = _System()
+
+
+def record(action: str, obj: Any = None, *, actor: Any, **detail: Any) -> AuditEntry:
+    """Add an audit entry for ``action`` on ``obj`` by ``actor``; the caller commits.
+
+    The actor is always explicit: a user, or ``SYSTEM`` for what the system does by itself (stored with no actor
+    and ``system: true``), so a system action is never put on whoever happened to be logged in. ``None`` is an
+    anonymous visitor (a failed login, say)."""
+    if actor is SYSTEM:
+        detail["system"] = True
     entry = AuditEntry(
         action=action,
         actor_id=getattr(actor, "id", None),

@@ -79,7 +79,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    record("auth.logout", current_user)
+    record("auth.logout", current_user, actor=current_user)
     end_session(current_user)
     db.session.commit()
     flash(_("You have logged out."), "info")

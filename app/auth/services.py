@@ -140,7 +140,7 @@ def authenticate(identifier: str, password: str, address: str, now: datetime | N
         seconds = math.ceil((throttle.blocked_until - now).total_seconds())
         locked = throttle.failures >= current_app.config["LOGIN_LOCK_FAILURES"]
         result = LoginResult(None, "locked" if locked else "wait", seconds)
-        record("auth.login_refused", identifier=key, reason=result.error, wait_seconds=seconds)
+        record("auth.login_refused", actor=None, identifier=key, reason=result.error, wait_seconds=seconds)
         return result
 
     user = find_account(key)
@@ -159,6 +159,12 @@ def authenticate(identifier: str, password: str, address: str, now: datetime | N
         db.session.delete(throttle)
     record("auth.login", user, actor=user)
     return LoginResult(user)
+
+
+def remember_locale(user: User, locale: str) -> None:
+    """Keep a language choice on the account (not audited: it is the reader's preference, not a record)."""
+    user.locale = locale
+    db.session.flush()
 
 
 def register_volunteer(
