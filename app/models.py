@@ -1,6 +1,6 @@
 """Every model module, imported once so the metadata (and Alembic's autogenerate) sees all tables."""
 
-from app.activities.models import Activity, Shift, Signup, TrainingParticipant, activity_coorganizers
+from app.activities.models import Activity, Certificate, Shift, Signup, TrainingParticipant, activity_coorganizers
 from app.audit.models import AuditEntry
 from app.auth.models import LoginThrottle, User, UserSession, user_villages
 from app.childcare.models import (
@@ -8,6 +8,7 @@ from app.childcare.models import (
     Attendance,
     CareAction,
     Child,
+    ChildImport,
     FileCheck,
     Problem,
     Visit,
@@ -15,7 +16,7 @@ from app.childcare.models import (
     WorkLogEntry,
 )
 from app.directory.models import Organization, Town, Village
-from app.mentoring.models import MentoringSession, Pairing
+from app.mentoring.models import MentoringSession, Pairing, PairingProposal
 from app.reports.models import ProgressReport, VacationDates
 
 __all__ = [
@@ -24,12 +25,15 @@ __all__ = [
     "Attendance",
     "AuditEntry",
     "CareAction",
+    "Certificate",
     "Child",
+    "ChildImport",
     "FileCheck",
     "LoginThrottle",
     "MentoringSession",
     "Organization",
     "Pairing",
+    "PairingProposal",
     "Problem",
     "ProgressReport",
     "Shift",

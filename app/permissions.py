@@ -1,16 +1,22 @@
 """Who may do what: the one place access rules are written. Deny by default.
 
-Routes use ``permission_required``; templates call ``can(...)``; record-level checks (an organization's own
-row, a town's own villages) are functions here too, so no view writes ``if role == ...`` itself.
+Every route declares its rule once, with one of three decorators: ``public`` (anyone, anonymous included),
+``logged_in`` (any account) or ``permission_required(permission, scope=...)``. A scope names the record the URL
+points at and the check that it is the user's to see (``SCOPES``); the decorator loads it and answers 404 when it
+does not exist or is out of scope, so guessing ids tells nothing (IDOR). The rule stays on the view as
+``access_rule``, where the test suite reads it to request every route as every role, in and out of scope; a route
+without one fails the suite. Templates call ``can(...)``; record-level checks (an organization's own row, a town's
+own villages) are functions here too, so no view or template compares roles itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import wraps
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user, login_required
 
 from app.auth.models import Role, User
@@ -51,20 +57,71 @@ def can(permission: Permission | str, user: User | None = None) -> bool:
     return Permission(permission) in ROLE_PERMISSIONS.get(user.role, frozenset())
 
 
-def permission_required(permission: Permission) -> Callable:
-    """View decorator: anonymous users go to the login page, logged-in users without the permission get a 403."""
+@dataclass(frozen=True)
+class AccessRule:
+    """Who may use a route: anyone (``permission is None and not login``), any account (``login``), or holders of
+    ``permission``; with a ``scope``, only for records inside the user's scope."""
+
+    login: bool
+    permission: Permission | None = None
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A record a URL points at (``arg`` in the URL) and whether it is the current user's to reach."""
+
+    arg: str
+    check: Callable[..., bool | None]  # (user, **view_args) -> True, False (out of scope) or None (no such record)
+    deny: int = 404
+
+
+def _declare(view: Callable, rule: AccessRule) -> Callable:
+    view.access_rule = rule
+    return view
+
+
+def public(view: Callable) -> Callable:
+    """Anyone may use this route, logged in or not (public pages, signed links, the poster)."""
+    return _declare(view, AccessRule(login=False))
+
+
+def logged_in(view: Callable) -> Callable:
+    """Any logged-in account may use this route (it shows or changes only the user's own things)."""
+    wrapped = login_required(view)
+    return _declare(wrapped, AccessRule(login=True))
+
+
+def scoped(scope: str) -> Callable:
+    """Any logged-in account, but only for records inside its scope (its own sign-up, an activity whose children
+    it may register or mark): the scope's check decides, by role and by record."""
+    return permission_required(None, scope=scope)
+
+
+def permission_required(permission: Permission | None, *, scope: str | None = None) -> Callable:
+    """Anonymous users go to the login page, logged-in users without the permission get a 403; with a ``scope``,
+    a record that does not exist or is outside the user's scope is a 404 (or the scope's own denial)."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if not can(permission):
+            if permission is not None and not can(permission):
                 abort(403)
+            if scope is not None:
+                allowed = SCOPES[scope].check(current_user, **(request.view_args or {}))
+                if not allowed:
+                    abort(404 if allowed is None else SCOPES[scope].deny)
             return view(*args, **kwargs)
 
-        return wrapped
+        return _declare(wrapped, AccessRule(login=True, permission=permission, scope=scope))
 
     return decorator
+
+
+def access_rule(view: Callable) -> AccessRule | None:
+    """The rule a view declared, or None (which the test suite refuses)."""
+    return getattr(view, "access_rule", None)
 
 
 def can_manage_activity(activity, user: User | None = None) -> bool:
@@ -126,3 +183,154 @@ def can_see_full_id(child, user: User | None = None) -> bool:
     """The whole resident ID number: the administrator and the child's own child director only."""
     user = user if user is not None else current_user
     return can_view_child(child, user) and user.role in (Role.ADMIN, Role.CHILD_DIRECTOR)
+
+
+def is_admin(user: User | None = None) -> bool:
+    """The county administrator (民政局), who sees everything."""
+    user = user if user is not None else current_user
+    return getattr(user, "is_authenticated", False) and user.role == Role.ADMIN
+
+
+def is_child_director(user: User | None = None) -> bool:
+    user = user if user is not None else current_user
+    return getattr(user, "is_authenticated", False) and user.role == Role.CHILD_DIRECTOR
+
+
+def is_town_supervisor(user: User | None = None) -> bool:
+    user = user if user is not None else current_user
+    return getattr(user, "is_authenticated", False) and user.role == Role.TOWN_SUPERVISOR
+
+
+# --- record scopes of the routes --------------------------------------------------------------------------------
+
+
+def _get(model, row_id):
+    from app.extensions import db
+
+    return db.session.get(model, row_id) if row_id is not None else None
+
+
+def _child_in_scope(user, child_id=None, **_kw) -> bool | None:
+    from app.childcare.models import Child
+
+    child = _get(Child, child_id)
+    return None if child is None else can_view_child(child, user)
+
+
+def _managed_activity(user, activity_id=None, **_kw) -> bool | None:
+    from app.activities.models import Activity
+
+    activity = _get(Activity, activity_id)
+    return None if activity is None else can_manage_activity(activity, user)
+
+
+def _managed_shift(user, shift_id=None, **_kw) -> bool | None:
+    from app.activities.models import Shift
+
+    shift = _get(Shift, shift_id)
+    return None if shift is None else can_manage_activity(shift.activity, user)
+
+
+def _managed_signup(user, signup_id=None, **_kw) -> bool | None:
+    from app.activities.models import Signup
+
+    signup = _get(Signup, signup_id)
+    return None if signup is None else can_manage_activity(signup.shift.activity, user)
+
+
+def can_manage_pairing(pairing, user: User | None = None) -> bool:
+    """The pairing's organization's coordinators, and the administrator."""
+    user = user if user is not None else current_user
+    return can(Permission.MANAGE_ACTIVITIES, user) and (
+        user.role == Role.ADMIN or user.organization_id == pairing.organization_id
+    )
+
+
+def _managed_pairing(user, pairing_id=None, **_kw) -> bool | None:
+    from app.mentoring.models import Pairing
+
+    pairing = _get(Pairing, pairing_id)
+    return None if pairing is None else can_manage_pairing(pairing, user)
+
+
+def _own_pairing(user, pairing_id=None, **_kw) -> bool | None:
+    from app.mentoring.models import Pairing
+
+    pairing = _get(Pairing, pairing_id)
+    return None if pairing is None or pairing.mentor_id != user.id else True
+
+
+def can_view_department(organization_id: int, user: User | None = None) -> bool:
+    """A department's figures: the county's report readers, and the department's own coordinators."""
+    user = user if user is not None else current_user
+    if can(Permission.VIEW_REPORTS, user):
+        return True
+    return can(Permission.MANAGE_ACTIVITIES, user) and user.organization_id == organization_id
+
+
+def _department(user, organization_id=None, **_kw) -> bool | None:
+    from app.directory.models import Organization
+
+    if _get(Organization, organization_id) is None:
+        return None
+    return can_view_department(organization_id, user)
+
+
+def can_write_progress_report(town, user: User | None = None) -> bool:
+    """A town's progress report: its own supervisor, and the county (who reads every town's)."""
+    user = user if user is not None else current_user
+    return can(Permission.VIEW_REPORTS, user) or (can(Permission.CHECK_FILES, user) and user.town_id == town.id)
+
+
+def _town_report(user, town_code=None, **_kw) -> bool | None:
+    from sqlalchemy import select
+
+    from app.directory.models import Town
+    from app.extensions import db
+
+    town = db.session.scalar(select(Town).where(Town.code == town_code)) if town_code else None
+    return None if town is None else can_write_progress_report(town, user)
+
+
+def _own_signup(user, signup_id=None, **_kw) -> bool | None:
+    from app.activities.models import Signup
+
+    signup = _get(Signup, signup_id)
+    return None if signup is None else signup.user_id == user.id
+
+
+def can_mark_attendance(activity, user: User | None = None) -> bool:
+    """The activity's own coordinators (and the administrator), or a child director of a village in its town."""
+    user = user if user is not None else current_user
+    if can_manage_activity(activity, user):
+        return True
+    return user.role == Role.CHILD_DIRECTOR and activity.town_id in {v.town_id for v in user.villages}
+
+
+def can_register_children(user: User | None = None) -> bool:
+    """Child directors (and the administrator) register children of their villages for activities."""
+    user = user if user is not None else current_user
+    return can(Permission.EDIT_CHILDREN, user)
+
+
+def _activity_children(user, activity_id=None, **_kw) -> bool | None:
+    from app.activities.models import Activity
+
+    activity = _get(Activity, activity_id)
+    if activity is None:
+        return None
+    return can_mark_attendance(activity, user) or can_register_children(user)
+
+
+SCOPES: dict[str, Scope] = {
+    "own_signup": Scope("signup_id", _own_signup, deny=403),
+    "activity_children": Scope("activity_id", _activity_children, deny=403),
+    "child": Scope("child_id", _child_in_scope),
+    "managed_activity": Scope("activity_id", _managed_activity, deny=403),
+    "managed_shift": Scope("shift_id", _managed_shift, deny=403),
+    "managed_signup": Scope("signup_id", _managed_signup, deny=403),
+    "managed_pairing": Scope("pairing_id", _managed_pairing, deny=403),
+    "own_pairing": Scope("pairing_id", _own_pairing),
+    "department": Scope("organization_id", _department, deny=403),
+    "town_report": Scope("town_code", _town_report, deny=403),
+}

@@ -218,7 +218,7 @@ def new_activity():
 
 
 @bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
-@permission_required(Permission.MANAGE_ACTIVITIES)
+@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_activity")
 def edit_activity(activity_id: int):
     activity = db.get_or_404(Activity, activity_id)
     require_activity_manager(activity)
@@ -243,7 +243,7 @@ def edit_activity(activity_id: int):
 
 
 @bp.route("/activities/<int:activity_id>")
-@permission_required(Permission.MANAGE_ACTIVITIES)
+@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_activity")
 def activity(activity_id: int):
     activity = db.get_or_404(Activity, activity_id)
     require_activity_manager(activity)
@@ -279,19 +279,19 @@ def _lifecycle(activity_id: int, operation, success: str, **kwargs):
 
 
 @bp.route("/activities/<int:activity_id>/publish", methods=["POST"])
-@permission_required(Permission.MANAGE_ACTIVITIES)
+@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_activity")
 def publish(activity_id: int):
     return _lifecycle(activity_id, publish_activity, _("Published: volunteers can now sign up."))
 
 
 @bp.route("/activities/<int:activity_id>/complete", methods=["POST"])
-@permission_required(Permission.MANAGE_ACTIVITIES)
+@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_activity")
 def complete(activity_id: int):
     return _lifecycle(activity_id, complete_activity, _("Marked as completed."))
 
 
 @bp.route("/activities/<int:activity_id>/cancel", methods=["POST"])
-@permission_required(Permission.MANAGE_ACTIVITIES)
+@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_activity")
 def cancel(activity_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
@@ -308,7 +308,7 @@ def cancel(activity_id: int):
 
 
 @bp.route("/activities/<int:activity_id>/duplicate", methods=["POST"])
-@permission_required(Permission.MANAGE_ACTIVITIES)
+@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_activity")
 def duplicate(activity_id: int):
     activity = db.get_or_404(Activity, activity_id)
     require_activity_manager(activity)
@@ -359,7 +359,7 @@ def _roster_rows(shift: Shift) -> list[list]:
 
 
 @bp.route("/shifts/<int:shift_id>/roster.<fmt>")
-@permission_required(Permission.MANAGE_ACTIVITIES)
+@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_shift")
 def roster_export(shift_id: int, fmt: str):
     shift = _shift_for_manager(shift_id)
     rows = _roster_rows(shift)
@@ -402,7 +402,7 @@ def roster_export(shift_id: int, fmt: str):
 
 
 @bp.route("/shifts/<int:shift_id>/checkin")
-@permission_required(Permission.MANAGE_ACTIVITIES)
+@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_shift")
 def checkin_screen(shift_id: int):
     """The coordinator's screen at the venue: a fresh check-in QR (the page reloads itself) and the roster."""
     shift = _shift_for_manager(shift_id)
@@ -425,7 +425,7 @@ def checkin_screen(shift_id: int):
 
 
 @bp.route("/shifts/<int:shift_id>/checkin-qr/<token>.png")
-@permission_required(Permission.MANAGE_ACTIVITIES)
+@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_shift")
 def checkin_qr(shift_id: int, token: str):
     shift = _shift_for_manager(shift_id)
     return Response(
@@ -436,7 +436,7 @@ def checkin_qr(shift_id: int, token: str):
 
 
 @bp.route("/signups/<int:signup_id>/<action>", methods=["POST"])
-@permission_required(Permission.MANAGE_ACTIVITIES)
+@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_signup")
 def signup_action(signup_id: int, action: str):
     """Check in or out by hand, mark a no-show, correct the minutes, or take someone off the roster."""
     signup = db.get_or_404(Signup, signup_id)
@@ -468,7 +468,7 @@ def signup_action(signup_id: int, action: str):
 
 
 @bp.route("/activities/<int:activity_id>/participants", methods=["GET", "POST"])
-@permission_required(Permission.MANAGE_ACTIVITIES)
+@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_activity")
 def training_participants(activity_id: int):
     """For a child director training: tick the child directors who took part (they count as trained, R6)."""
     activity = db.get_or_404(Activity, activity_id)

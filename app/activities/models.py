@@ -232,3 +232,22 @@ class TrainingParticipant(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+
+
+class Certificate(db.Model):
+    """A volunteer service certificate as issued: the hours and issuers are kept as they were that day, and a
+    public page behind ``token`` confirms it is genuine (masked name, hours and issuers only)."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(24), unique=True)
+    token: Mapped[str] = mapped_column(String(43), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    activity_minutes: Mapped[int] = mapped_column(default=0)
+    mentoring_minutes: Mapped[int] = mapped_column(default=0)
+    # Ids of the organizations whose activities and pairings the hours were served with.
+    issuer_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import RadioField
@@ -42,7 +42,7 @@ from app.directory.routes import town_choices
 from app.extensions import db
 from app.labels import label
 from app.mentoring.queries import has_pairings, mentoring_minutes
-from app.permissions import Permission, can_manage_activity, permission_required
+from app.permissions import Permission, can_manage_activity, logged_in, permission_required, public, scoped
 from app.timeutils import local_day_start
 
 bp = Blueprint("activities", __name__)
@@ -81,6 +81,7 @@ def _can_see_draft(activity: Activity) -> bool:
 
 
 @bp.route("/activities")
+@public
 def index():
     town_id = request.args.get("town", type=row_id)
     kind = request.args.get("kind", "")
@@ -110,6 +111,7 @@ def _join_form(activity: Activity) -> JoinForm:
 
 
 @bp.route("/a/<code>")
+@public
 def detail(code: str):
     """The page a poster's QR code opens: kept small and script-free for old phones on weak mobile data."""
     activity, counts = activity_with_counts(code)
@@ -184,6 +186,7 @@ def _render_join(activity: Activity, form: JoinForm, status: int = 200):
 
 
 @bp.route("/a/<code>/join", methods=["GET", "POST"])
+@public
 def join(code: str):
     """The second (and last) screen for a new volunteer: register and sign up for the chosen shift in one go."""
     activity = _activity_or_404(code)
@@ -217,7 +220,7 @@ def join(code: str):
 
 
 @bp.route("/signups/<int:signup_id>/cancel", methods=["POST"])
-@login_required
+@scoped("own_signup")
 def cancel(signup_id: int):
     signup = db.get_or_404(Signup, signup_id)
     if signup.user_id != current_user.id:
@@ -261,7 +264,7 @@ def mine():
 
 
 @bp.route("/me/activities/seen", methods=["POST"])
-@login_required
+@logged_in
 def mark_seen():
     """The volunteer has read the "changed" notices."""
     for signup in db.session.scalars(
@@ -308,7 +311,7 @@ def delete_account():
 
 
 @bp.route("/me/calendar/reset", methods=["POST"])
-@login_required
+@logged_in
 def reset_calendar():
     current_user.calendar_token = secrets.token_urlsafe(24)
     db.session.commit()
@@ -317,7 +320,7 @@ def reset_calendar():
 
 
 @bp.route("/me/calendar.png")
-@login_required
+@logged_in
 def personal_feed_qr():
     if not current_user.calendar_token:
         abort(404)
@@ -336,6 +339,7 @@ def _activity_link(activity: Activity) -> str:
 
 
 @bp.route("/calendar/<token>.ics")
+@public
 def personal_feed(token: str):
     """A volunteer's own subscription feed: their confirmed shifts (and cancelled ones, so calendars drop them)."""
     user = db.session.scalar(select(User).where(User.calendar_token == token)) if len(token) >= 20 else None
@@ -353,6 +357,7 @@ def personal_feed(token: str):
 
 
 @bp.route("/a/<code>/calendar.ics")
+@public
 def activity_calendar(code: str):
     activity = _activity_or_404(code)
     return _ics(build_calendar(activity.shifts, name=activity.title, url_for_activity=_activity_link), f"{code}.ics")
@@ -377,18 +382,21 @@ def _published_of(*conditions) -> list[Activity]:
 
 
 @bp.route("/organizations/<code>/calendar.ics")
+@public
 def organization_feed(code: str):
     organization = db.session.scalar(select(Organization).where(Organization.code == code)) or abort(404)
     return _public_feed(_published_of(Activity.organization_id == organization.id), organization.name_zh, f"{code}.ics")
 
 
 @bp.route("/towns/<code>/calendar.ics")
+@public
 def town_feed(code: str):
     town = db.session.scalar(select(Town).where(Town.code == code)) or abort(404)
     return _public_feed(_published_of(Activity.town_id == town.id), town.name_zh, f"{code}.ics")
 
 
 @bp.route("/a/<code>/qr.<fmt>")
+@public
 def qr(code: str, fmt: str):
     activity = _activity_or_404(code)
     url = public_url("activities.detail", code=activity.code)
@@ -400,6 +408,7 @@ def qr(code: str, fmt: str):
 
 
 @bp.route("/a/<code>/poster")
+@public
 def poster(code: str):
     activity = _activity_or_404(code)
     return render_template(
@@ -408,6 +417,7 @@ def poster(code: str):
 
 
 @bp.route("/c/<int:shift_id>/<token>", methods=["GET", "POST"])
+@public
 def checkin(shift_id: int, token: str):
     """The page a scanned check-in code opens: a GET shows one button, the POST checks in (or out)."""
     try:

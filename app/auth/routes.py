@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.audit.services import client_address, record
@@ -17,6 +17,7 @@ from app.auth.sessions import end_session, start_session
 from app.directory.models import Organization
 from app.extensions import db
 from app.i18n import localized_name, supported
+from app.permissions import logged_in, public
 
 bp = Blueprint("auth", __name__)
 
@@ -57,6 +58,7 @@ def _login_error_message(error: str, wait_seconds: int) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
@@ -77,7 +79,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
+@logged_in
 def logout():
     record("auth.logout", current_user, actor=current_user)
     end_session(current_user)
@@ -113,6 +115,7 @@ def register_from_form(form: RegistrationForm) -> User | None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@public
 def register():
     """A volunteer registers; afterwards they are logged in and go where they were headed (e.g. a sign-up)."""
     next_url = safe_next(request.args.get("next"))
@@ -129,7 +132,7 @@ def register():
 
 
 @bp.route("/account/password", methods=["GET", "POST"], endpoint="change_password")
-@login_required
+@logged_in
 def change_password_view():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -147,7 +150,7 @@ def change_password_view():
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@login_required
+@logged_in
 def account():
     form = ProfileForm(obj=current_user)
     if request.method == "GET":

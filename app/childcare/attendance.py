@@ -12,14 +12,7 @@ from app.childcare.models import ActivityRegistration, Attendance, Child, ChildS
 from app.childcare.services import ChildError, raise_problem, today
 from app.db_types import utcnow
 from app.extensions import db
-from app.permissions import can_manage_activity, can_view_child
-
-
-def can_mark_attendance(activity: Activity, user: User) -> bool:
-    """The activity's own coordinators (and the administrator), or a child director of a village in its town."""
-    if can_manage_activity(activity, user):
-        return True
-    return user.role == Role.CHILD_DIRECTOR and activity.town_id in {v.town_id for v in user.villages}
+from app.permissions import can_view_child
 
 
 def register_child(activity: Activity, child: Child, *, by: User) -> ActivityRegistration:

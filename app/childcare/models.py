@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.activities.models import Activity
@@ -13,6 +13,12 @@ from app.auth.models import User
 from app.db_types import UTCDateTime, str_enum, utcnow
 from app.directory.models import Organization, Town, Village
 from app.extensions import db
+from app.timeutils import to_local
+
+
+def local_today() -> date:
+    """Today in Feng County (the default of dates a person enters)."""
+    return to_local(utcnow()).date()
 
 
 class Gender(StrEnum):
@@ -77,6 +83,9 @@ class Child(db.Model):
     status: Mapped[ChildStatus] = mapped_column(str_enum(ChildStatus), default=ChildStatus.ACTIVE, index=True)
     close_reason: Mapped[CloseReason | None] = mapped_column(str_enum(CloseReason))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Since when the child has been on the county's books (entered or imported; default the day the row was made):
+    # R3 counts visits from this day, so an imported history is judged, not dropped.
+    on_record_since: Mapped[date] = mapped_column(Date, default=local_today)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -160,6 +169,16 @@ class CareAction(db.Model):
     author: Mapped[User] = relationship()
 
 
+class ProblemSource(StrEnum):
+    """Where a problem was raised: on the file itself, at a visit, an activity, a mentoring session or a check."""
+
+    FILE = "file"
+    VISIT = "visit"
+    ACTIVITY = "activity"
+    MENTORING = "mentoring"
+    CHECK = "check"
+
+
 class ProblemStatus(StrEnum):
     OPEN = "open"
     IN_HAND = "in_hand"
@@ -179,11 +198,17 @@ class Problem(db.Model):
     handler: Mapped[str] = mapped_column(String(80), default="")
     solution: Mapped[str] = mapped_column(Text, default="")
     resolved_on: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[ProblemSource] = mapped_column(
+        str_enum(ProblemSource), default=ProblemSource.FILE, server_default=ProblemSource.FILE.value
+    )
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
+    mentoring_session_id: Mapped[int | None] = mapped_column(ForeignKey("mentoring_sessions.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     author: Mapped[User] = relationship()
+    activity: Mapped[Activity | None] = relationship()
 
 
 class CheckLevel(StrEnum):
@@ -242,7 +267,8 @@ class Attendance(db.Model):
 
 
 class VisitPolicy(db.Model):
-    """The county's R3 visit intervals, set by the administrator (one row; the plan's defaults until then)."""
+    """The county's R3 visit intervals and how long a problem may stay open before the town supervisor hears of it,
+    set by the administrator (the newest row wins; the plan's defaults until there is one)."""
 
     __tablename__ = "visit_policies"
 
@@ -250,5 +276,21 @@ class VisitPolicy(db.Model):
     contact_days: Mapped[int] = mapped_column()
     home_days: Mapped[int] = mapped_column()
     home_days_risk: Mapped[int] = mapped_column()
+    contact_days_risk: Mapped[int] = mapped_column(server_default="3")
+    problem_escalation_days: Mapped[int] = mapped_column(server_default="7")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ChildImport(db.Model):
+    """An uploaded file of children waiting for its uploader to confirm possible duplicates (rows without an ID
+    number that match a file by name, date of birth and village). Deleted once applied or abandoned."""
+
+    __tablename__ = "child_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(43), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -23,7 +23,6 @@ from app.activities.models import Activity
 from app.audit.services import record
 from app.auth.models import User
 from app.childcare.attendance import (
-    can_mark_attendance,
     mark_attendance,
     missed_last_three,
     register_child,
@@ -83,10 +82,12 @@ from app.permissions import (
     can,
     can_check_file,
     can_edit_child,
+    can_mark_attendance,
     can_see_full_id,
     can_view_child,
     child_scope,
     permission_required,
+    scoped,
 )
 
 bp = Blueprint("children", __name__, url_prefix="/children")
@@ -232,7 +233,7 @@ def new():
 
 
 @bp.route("/<int:child_id>/edit", methods=["GET", "POST"])
-@permission_required(Permission.EDIT_CHILDREN)
+@permission_required(Permission.EDIT_CHILDREN, scope="child")
 def edit(child_id: int):
     child = _child_or_404(child_id)
     if not can_edit_child(child):
@@ -241,7 +242,7 @@ def edit(child_id: int):
 
 
 @bp.route("/<int:child_id>")
-@permission_required(Permission.VIEW_CHILDREN)
+@permission_required(Permission.VIEW_CHILDREN, scope="child")
 def show(child_id: int):
     child = _child_or_404(child_id)
     full_id = can_see_full_id(child)
@@ -271,7 +272,7 @@ ENTRY_FORMS = {
 
 
 @bp.route("/<int:child_id>/add/<kind>", methods=["GET", "POST"])
-@permission_required(Permission.VIEW_CHILDREN)
+@permission_required(Permission.VIEW_CHILDREN, scope="child")
 def add_entry(child_id: int, kind: str):
     """Add a visit, work-log entry, care action, problem or (for supervisors and the county) a file check."""
     child = _child_or_404(child_id)
@@ -339,7 +340,7 @@ def _save_entry(child: Child, kind: str, form) -> None:
 
 
 @bp.route("/<int:child_id>/problems/<int:problem_id>", methods=["POST"])
-@permission_required(Permission.EDIT_CHILDREN)
+@permission_required(Permission.EDIT_CHILDREN, scope="child")
 def update_problem_view(child_id: int, problem_id: int):
     child = _child_or_404(child_id)
     problem = db.session.get(Problem, problem_id)
@@ -365,7 +366,7 @@ def update_problem_view(child_id: int, problem_id: int):
 
 
 @bp.route("/<int:child_id>/close", methods=["POST"])
-@permission_required(Permission.EDIT_CHILDREN)
+@permission_required(Permission.EDIT_CHILDREN, scope="child")
 def close(child_id: int):
     child = _child_or_404(child_id)
     if not can_edit_child(child):
@@ -379,7 +380,7 @@ def close(child_id: int):
 
 
 @bp.route("/activity/<int:activity_id>", methods=["GET", "POST"])
-@login_required
+@scoped("activity_children")
 def activity_children(activity_id: int):
     """Children at an activity: directors register theirs beforehand, coordinators and directors mark attendance.
 

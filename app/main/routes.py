@@ -15,7 +15,7 @@ from app.childcare.models import Child
 from app.childcare.services import today
 from app.childcare.visits import overdue_or_due_soon
 from app.extensions import csrf, db
-from app.permissions import Permission, can, child_scope
+from app.permissions import Permission, can, child_scope, public
 
 bp = Blueprint("main", __name__)
 
@@ -64,6 +64,7 @@ HOME_ACTIONS = [
 
 
 @bp.route("/")
+@public
 def index():
     actions = []
     if current_user.is_authenticated:
@@ -81,11 +82,13 @@ def index():
 
 
 @bp.route("/privacy")
+@public
 def privacy():
     return render_template("main/privacy.html")
 
 
 @bp.route("/healthz")
+@public
 @csrf.exempt
 def healthz():
     """For the load balancer and monitoring: is the app up, and does the database answer?"""

@@ -32,6 +32,41 @@ class PairingStatus(StrEnum):
     ENDED = "ended"
 
 
+class PairingEndCause(StrEnum):
+    """Why a pairing ended when nobody ended it by hand (the coordinator is told)."""
+
+    MENTOR_DELETED = "mentor_deleted"
+
+
+class ProposalStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    WITHDRAWN = "withdrawn"
+
+
+class PairingProposal(db.Model):
+    """A child director proposes a child of their villages to an organization for a mentor: the only way a
+    coordinator gets to choose a child (R9: coordinators never search the county's files)."""
+
+    __tablename__ = "pairing_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    kind: Mapped[PairingKind] = mapped_column(str_enum(PairingKind))
+    # What the director chooses to tell the organization; it becomes the pairing's shared needs.
+    needs: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ProposalStatus] = mapped_column(str_enum(ProposalStatus), default=ProposalStatus.OPEN, index=True)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    pairing_id: Mapped[int | None] = mapped_column(ForeignKey("pairings.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    child: Mapped[Child] = relationship()
+    organization: Mapped[Organization] = relationship()
+    proposed_by: Mapped[User] = relationship()
+
+
 class Pairing(db.Model):
     """A mentor screened by an organization paired with a child, with the guardian's recorded consent."""
 
@@ -53,6 +88,9 @@ class Pairing(db.Model):
     status: Mapped[PairingStatus] = mapped_column(str_enum(PairingStatus), default=PairingStatus.ACTIVE, index=True)
     ended_on: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str] = mapped_column(String(300), default="")
+    end_cause: Mapped[PairingEndCause | None] = mapped_column(str_enum(PairingEndCause))
+    # When a coordinator took note of a pairing the system ended (until then it is on their list).
+    end_noted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -26,7 +26,7 @@ from app.mentoring.services import (
     record_screening,
     screening_valid,
 )
-from app.permissions import Permission, permission_required
+from app.permissions import Permission, logged_in, permission_required, scoped
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
 
@@ -151,7 +151,7 @@ def new():
 
 
 @bp.route("/manage/<int:pairing_id>", methods=["GET", "POST"])
-@permission_required(Permission.MANAGE_ACTIVITIES)
+@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_pairing")
 def manage_pairing(pairing_id: int):
     pairing = _pairing_for_manager(pairing_id)
     form = EndPairingForm()
@@ -171,7 +171,7 @@ def manage_pairing(pairing_id: int):
 
 
 @bp.route("/")
-@login_required
+@logged_in
 def mine():
     """A mentor's own pairings: the child's given name and the needs shared, nothing more."""
     pairings = db.session.scalars(
@@ -184,7 +184,7 @@ def mine():
 
 
 @bp.route("/<int:pairing_id>", methods=["GET", "POST"])
-@login_required
+@scoped("own_pairing")
 def pairing(pairing_id: int):
     """The mentor's page for one pairing: log a session from the phone, see past sessions."""
     pairing = db.get_or_404(Pairing, pairing_id)

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
@@ -24,7 +24,7 @@ from app.directory.routes import town_choices
 from app.extensions import db
 from app.i18n import localized_name
 from app.labels import label
-from app.permissions import Permission, can, child_scope, permission_required
+from app.permissions import Permission, can, child_scope, logged_in, permission_required, scoped
 from app.reports.compliance import STATUS_LABELS, compliance
 from app.reports.coverage import Coverage, safety_coverage
 from app.reports.exports import Table, download
@@ -102,7 +102,7 @@ def _table(rows) -> tuple[list[str], list[list]]:
 
 
 @bp.route("/departments")
-@login_required
+@logged_in
 def departments():
     organization_id = _scope()
     period, kind, town_id, task = _filters()
@@ -124,7 +124,7 @@ def departments():
 
 
 @bp.route("/departments.<fmt>")
-@login_required
+@logged_in
 def departments_export(fmt: str):
     organization_id = _scope()
     period, kind, town_id, task = _filters()
@@ -136,7 +136,7 @@ def departments_export(fmt: str):
 
 
 @bp.route("/departments/<int:organization_id>/activities")
-@login_required
+@scoped("department")
 def department_activities(organization_id: int):
     """The activities behind a number in the report."""
     scope = _scope()
@@ -244,7 +244,7 @@ def progress_export(fmt: str):
 
 
 @bp.route("/progress/<town_code>/<int:year>", methods=["GET", "POST"])
-@login_required
+@scoped("town_report")
 def progress_report(town_code: str, year: int):
     """A town's progress report: figures filled in, three sections written by its supervisor (or the administrator
     for the town), then submitted; a submitted report is locked until the bureau returns it."""
