@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.activities.models import Activity, ActivityStatus
 from app.audit.services import record
 from app.auth.models import Role, User
-from app.childcare.models import ActivityRegistration, Attendance, Child, ChildStatus
+from app.childcare.models import ActivityRegistration, Attendance, Child, ChildStatus, ProblemSource
 from app.childcare.services import ChildError, raise_problem, today
 from app.db_types import utcnow
 from app.extensions import db
@@ -62,9 +62,11 @@ def mark_attendance(activity: Activity, child: Child, *, by: User, concern: str 
     if concern.strip():
         raise_problem(
             child,
-            description=_("Concern noted at “%(title)s”: %(concern)s", title=activity.title, concern=concern.strip()),
+            description=concern,
             found_on=today(),
             by=by,
+            source=ProblemSource.ACTIVITY,
+            activity_id=activity.id,
         )
     return attendance
 

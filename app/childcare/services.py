@@ -22,6 +22,7 @@ from app.childcare.models import (
     FileCheck,
     Gender,
     Problem,
+    ProblemSource,
     ProblemStatus,
     Visit,
     VisitKind,
@@ -188,15 +189,34 @@ def add_care_action(
     return action
 
 
-def raise_problem(child: Child, *, description: str, found_on: date, by: User, handler: str = "") -> Problem:
-    """A problem found on the child's file for the child director to handle (also raised by concerns elsewhere)."""
+def raise_problem(
+    child: Child,
+    *,
+    description: str,
+    found_on: date,
+    by: User,
+    handler: str = "",
+    source: ProblemSource = ProblemSource.FILE,
+    activity_id: int | None = None,
+    mentoring_session_id: int | None = None,
+) -> Problem:
+    """A problem found on the child's file for the child director to handle. ``source`` says where it was raised
+    (the file, a visit, an activity's attendance, a mentoring session, a check), with the activity or session it
+    came from, so the director's worklist can say so in the reader's language; the text is the raiser's own."""
     _not_future(found_on)
     problem = Problem(
-        child_id=child.id, description=description.strip(), found_on=found_on, handler=handler.strip(), author_id=by.id
+        child_id=child.id,
+        description=description.strip(),
+        found_on=found_on,
+        handler=handler.strip(),
+        author_id=by.id,
+        source=source,
+        activity_id=activity_id,
+        mentoring_session_id=mentoring_session_id,
     )
     db.session.add(problem)
     db.session.flush()
-    record("child.problem_raised", child, actor=by, problem=problem.id)
+    record("child.problem_raised", child, actor=by, problem=problem.id, source=str(source))
     return problem
 
 

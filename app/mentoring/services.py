@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from app.audit.services import record
 from app.auth.models import User
-from app.childcare.models import Child, ChildStatus
+from app.childcare.models import Child, ChildStatus, ProblemSource
 from app.childcare.services import ChildError, raise_problem, today
 from app.directory.models import Organization
 from app.extensions import db
@@ -113,7 +113,12 @@ def log_session(
     record("pairing.session_logged", pairing.child, actor=by, pairing=pairing.id, session=session.id)
     if worry.strip():
         raise_problem(
-            pairing.child, description=_("Raised by a mentor: %(worry)s", worry=worry.strip()), found_on=held_on, by=by
+            pairing.child,
+            description=worry,
+            found_on=held_on,
+            by=by,
+            source=ProblemSource.MENTORING,
+            mentoring_session_id=session.id,
         )
     return session
 
