@@ -132,8 +132,20 @@ class Activity(db.Model):
     def is_open_for_signup(self) -> bool:
         return self.status == ActivityStatus.PUBLISHED and self.ends_at > utcnow()
 
+    @property
+    def is_held(self) -> bool:
+        """Held: its coordinator closed it as completed (see ``held_activity``)."""
+        return self.status == ActivityStatus.COMPLETED
+
     def __repr__(self) -> str:
         return f"<Activity {self.code} {self.title!r}>"
+
+
+def held_activity():
+    """The one definition of a *held* activity, as a SQL condition for every report and rule (R1, the department
+    report, safety coverage, the yearly reach): its coordinator has closed it as completed. An activity that ended
+    but was never closed is not yet held; it waits on the coordinator's home page to be closed with one tap."""
+    return Activity.status == ActivityStatus.COMPLETED
 
 
 class Shift(db.Model):
