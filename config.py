@@ -65,10 +65,14 @@ class Config:
     LOGIN_LOCK_FAILURES = 10
     LOGIN_LOCK_MINUTES = 15
     SEED_DEMO_ALLOWED = True
-    # R3 visit rules (the plan's defaults): contact weekly, home visit monthly, fortnightly for risk-flagged children.
+    # R3 visit rules (the plan's defaults): contact weekly and a home visit monthly; with a risk flag a contact every
+    # 3 days and a home visit every 14 (the administrator's visit policy replaces these; app/childcare/visits.py).
     VISIT_CONTACT_DAYS = int(os.environ.get("VISIT_CONTACT_DAYS", "7"))
     VISIT_HOME_DAYS = int(os.environ.get("VISIT_HOME_DAYS", "30"))
     VISIT_HOME_DAYS_RISK = int(os.environ.get("VISIT_HOME_DAYS_RISK", "14"))
+    VISIT_CONTACT_DAYS_RISK = int(os.environ.get("VISIT_CONTACT_DAYS_RISK", "3"))
+    # Days a problem may stay unresolved before it appears on the town supervisor's list.
+    PROBLEM_ESCALATION_DAYS = int(os.environ.get("PROBLEM_ESCALATION_DAYS", "7"))
     # How many reverse proxies stand in front (their X-Forwarded-For is trusted): the throttle needs real addresses.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 

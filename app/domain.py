@@ -12,21 +12,27 @@ from app.extensions import db
 class DomainError(Exception):
     """A rule was broken: ``message`` is ready to show in the user's language, ``code`` is for tests and logs."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.field = field  # the form field it is about, if any: shown next to that field
 
 
-def apply(operation: Callable[[], object], success: str) -> bool:
+def apply(operation: Callable[[], object], success: str | Callable[[], str], *, form=None) -> bool:
     """Run a service call in the request's transaction: commit and flash ``success``, or roll back and flash the rule
-    it broke. Returns whether it succeeded."""
+    it broke (next to its field instead, when ``form`` has the field the error names). Returns whether it
+    succeeded."""
     try:
         operation()
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
+        target = getattr(form, error.field, None) if form is not None and error.field else None
+        if target is not None:
+            target.errors = [*target.errors, error.message]
+        else:
+            flash(error.message, "error")
         return False
     db.session.commit()
-    flash(success, "success")
+    flash(success() if callable(success) else success, "success")  # a function: a message that needs the result
     return True

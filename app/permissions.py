@@ -34,18 +34,27 @@ class Permission(StrEnum):
     CHECK_FILES = "check_files"  # R4 file checks (town full check, county spot check)
     MANAGE_SETTINGS = "manage_settings"  # the county's policies, e.g. visit intervals
     VIEW_REPORTS = "view_reports"  # the county's reports on every department (coordinators see their own row)
+    VIEW_DEPARTMENT_FIGURES = "view_department_figures"  # the department report: the county's, or one's own row
+    DELETE_OWN_ACCOUNT = "delete_own_account"  # volunteers delete themselves; staff accounts are the admin's to end
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission),
-    Role.COORDINATOR: frozenset({Permission.VIEW_DIRECTORY, Permission.MANAGE_ACTIVITIES, Permission.VOLUNTEER}),
+    Role.ADMIN: frozenset(Permission) - {Permission.DELETE_OWN_ACCOUNT},
+    Role.COORDINATOR: frozenset(
+        {
+            Permission.VIEW_DIRECTORY,
+            Permission.MANAGE_ACTIVITIES,
+            Permission.VOLUNTEER,
+            Permission.VIEW_DEPARTMENT_FIGURES,
+        }
+    ),
     Role.TOWN_SUPERVISOR: frozenset(
         {Permission.VIEW_DIRECTORY, Permission.VOLUNTEER, Permission.VIEW_CHILDREN, Permission.CHECK_FILES}
     ),
     Role.CHILD_DIRECTOR: frozenset(
         {Permission.VIEW_DIRECTORY, Permission.VOLUNTEER, Permission.VIEW_CHILDREN, Permission.EDIT_CHILDREN}
     ),
-    Role.VOLUNTEER: frozenset({Permission.VOLUNTEER}),
+    Role.VOLUNTEER: frozenset({Permission.VOLUNTEER, Permission.DELETE_OWN_ACCOUNT}),
 }
 
 
@@ -185,6 +194,54 @@ def can_see_full_id(child, user: User | None = None) -> bool:
     return can_view_child(child, user) and user.role in (Role.ADMIN, Role.CHILD_DIRECTOR)
 
 
+def can_record_check(child, level, user: User | None = None) -> bool:
+    """R4: the county's spot check only by the county (the administrator); a town's full check only by the
+    supervisor of the child's own town."""
+    from app.childcare.models import CheckLevel
+
+    user = user if user is not None else current_user
+    if not can_check_file(child, user):
+        return False
+    if CheckLevel(level) == CheckLevel.COUNTY_SPOT:
+        return user.role == Role.ADMIN
+    return user.role == Role.TOWN_SUPERVISOR and user.town_id == child.town_id
+
+
+def can_assign_director(user: User | None = None) -> bool:
+    """Only the administrator chooses a file's child director; a child director's own new file is theirs."""
+    user = user if user is not None else current_user
+    return can(Permission.EDIT_CHILDREN, user) and user.role == Role.ADMIN
+
+
+def may_direct_village(director: User, village_id: int) -> bool:
+    """An active child director account that looks after the village: who may be a file's child director."""
+    if not director.is_active or director.role != Role.CHILD_DIRECTOR:
+        return False
+    return village_id in {v.id for v in director.villages}
+
+
+def village_scope(query, user: User | None = None):
+    """Limit a ``select(Village)`` to the villages whose children ``user`` may see (the rule of ``child_scope``)."""
+    from sqlalchemy import false
+
+    from app.directory.models import Village
+
+    user = user if user is not None else current_user
+    if not can(Permission.VIEW_CHILDREN, user):
+        return query.where(false())
+    if user.role == Role.ADMIN:
+        return query
+    if user.role == Role.TOWN_SUPERVISOR:
+        return query.where(Village.town_id == user.town_id)
+    return query.where(Village.id.in_([v.id for v in user.villages]))
+
+
+def searches_are_audited(user: User | None = None) -> bool:
+    """A search of children's files is audited unless a child director searches their own villages' files."""
+    user = user if user is not None else current_user
+    return user.role != Role.CHILD_DIRECTOR
+
+
 def is_admin(user: User | None = None) -> bool:
     """The county administrator (民政局), who sees everything."""
     user = user if user is not None else current_user
@@ -199,6 +256,32 @@ def is_child_director(user: User | None = None) -> bool:
 def is_town_supervisor(user: User | None = None) -> bool:
     user = user if user is not None else current_user
     return getattr(user, "is_authenticated", False) and user.role == Role.TOWN_SUPERVISOR
+
+
+def can_delete_own_account(user: User | None = None) -> bool:
+    """A self-registered volunteer may delete their own account; staff accounts are the administrator's to
+    deactivate (their records name who did what)."""
+    return can(Permission.DELETE_OWN_ACCOUNT, user)
+
+
+def is_coordinator(user: User | None = None) -> bool:
+    """A coordinator acting for one organization (its activities, pairings and proposals are their worklist)."""
+    user = user if user is not None else current_user
+    return getattr(user, "is_authenticated", False) and user.role == Role.COORDINATOR
+
+
+def organization_scope(query, column, user: User | None = None):
+    """Limit a query to the rows whose organization (``column``, e.g. ``Activity.organization_id``) ``user`` acts
+    for, the rule of ``can_manage_activity``: the administrator all, a coordinator their own organization's, anyone
+    else none."""
+    from sqlalchemy import false
+
+    user = user if user is not None else current_user
+    if not can(Permission.MANAGE_ACTIVITIES, user):
+        return query.where(false())
+    if user.role == Role.ADMIN:
+        return query
+    return query.where(column == user.organization_id) if user.organization_id else query.where(false())
 
 
 # --- record scopes of the routes --------------------------------------------------------------------------------
@@ -258,6 +341,28 @@ def _own_pairing(user, pairing_id=None, **_kw) -> bool | None:
 
     pairing = _get(Pairing, pairing_id)
     return None if pairing is None or pairing.mentor_id != user.id else True
+
+
+def can_take_up_proposal(proposal, user: User | None = None) -> bool:
+    """A child proposed for mentoring to an organization: its coordinators, and the administrator."""
+    user = user if user is not None else current_user
+    return can(Permission.MANAGE_ACTIVITIES, user) and (
+        user.role == Role.ADMIN or user.organization_id == proposal.organization_id
+    )
+
+
+def _proposal_to_organization(user, proposal_id=None, **_kw) -> bool | None:
+    from app.mentoring.models import PairingProposal
+
+    proposal = _get(PairingProposal, proposal_id)
+    return None if proposal is None else can_take_up_proposal(proposal, user)
+
+
+def _proposal_of_own_child(user, proposal_id=None, **_kw) -> bool | None:
+    from app.mentoring.models import PairingProposal
+
+    proposal = _get(PairingProposal, proposal_id)
+    return None if proposal is None else can_edit_child(proposal.child, user)
 
 
 def can_view_department(organization_id: int, user: User | None = None) -> bool:
@@ -331,6 +436,8 @@ SCOPES: dict[str, Scope] = {
     "managed_signup": Scope("signup_id", _managed_signup, deny=403),
     "managed_pairing": Scope("pairing_id", _managed_pairing, deny=403),
     "own_pairing": Scope("pairing_id", _own_pairing),
+    "proposal": Scope("proposal_id", _proposal_to_organization, deny=403),
+    "proposal_child": Scope("proposal_id", _proposal_of_own_child),
     "department": Scope("organization_id", _department, deny=403),
     "town_report": Scope("town_code", _town_report, deny=403),
 }

@@ -108,6 +108,64 @@ def _month_key_sqlite(element, compiler, **kw):
     return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
 
 
+class DayNumber(FunctionElement):
+    """A DATE as the number of days since 1970-01-01 (a Thursday): the week's day is ``(n + 3) % 7`` (Monday 0)
+    and ``(n + 3) // 7`` is ``WeekNumber``. Cheap arithmetic for R3's windows."""
+
+    type = Integer()
+    name = "day_number"
+    inherit_cache = True
+
+
+class MonthNumber(FunctionElement):
+    """A DATE's month as ``year * 12 + month``: consecutive months are consecutive numbers."""
+
+    type = Integer()
+    name = "month_number"
+    inherit_cache = True
+
+
+class DayOfMonth(FunctionElement):
+    """A DATE's day of the month, 1 to 31."""
+
+    type = Integer()
+    name = "day_of_month"
+    inherit_cache = True
+
+
+@compiles(DayNumber)
+def _day_number(element, compiler, **kw):
+    return f"({compiler.process(element.clauses, **kw)} - DATE '1970-01-01')"
+
+
+@compiles(DayNumber, "sqlite")
+def _day_number_sqlite(element, compiler, **kw):
+    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER)"
+
+
+@compiles(MonthNumber)
+def _month_number(element, compiler, **kw):
+    day = compiler.process(element.clauses, **kw)
+    return f"(CAST(EXTRACT(YEAR FROM {day}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {day}) AS INTEGER))"
+
+
+@compiles(MonthNumber, "sqlite")
+def _month_number_sqlite(element, compiler, **kw):
+    # Dates are stored as YYYY-MM-DD text: substr is far cheaper than strftime.
+    day = compiler.process(element.clauses, **kw)
+    return f"(CAST(substr({day}, 1, 4) AS INTEGER) * 12 + CAST(substr({day}, 6, 2) AS INTEGER))"
+
+
+@compiles(DayOfMonth)
+def _day_of_month(element, compiler, **kw):
+    return f"CAST(EXTRACT(DAY FROM {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(DayOfMonth, "sqlite")
+def _day_of_month_sqlite(element, compiler, **kw):
+    return f"CAST(substr({compiler.process(element.clauses, **kw)}, 9, 2) AS INTEGER)"
+
+
 def json_items(column, dialect_name: str, *, integers: bool = False):
     """The elements of a JSON array column as a table with one ``value`` column: (table, value expression)."""
     if dialect_name == "postgresql":

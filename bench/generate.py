@@ -117,6 +117,7 @@ def generate(*, children: int, activities_per_year: int, attendance: int, visits
                 "director_id": director_ids[i % len(director_ids)],
                 "status": "active",
                 "is_demo": True,
+                "on_record_since": opened.date(),  # R3 counts from here (the column's default is today)
                 "created_at": opened,
                 "updated_at": opened,
             }

@@ -20,6 +20,7 @@ from app import create_app
 from app.directory.reference import load_reference_data
 from app.extensions import db
 from config import TestingConfig, _normalise_database_url
+from tests import route_coverage  # noqa: F401 - records the data-changing routes the suite submits
 from tests.factories import Factory
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
@@ -32,6 +33,24 @@ def pytest_report_header(config) -> str:
 
 
 _browser_outcomes = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """Run the route-coverage check last, and tell it whether this run is the whole suite."""
+    from pathlib import Path
+
+    from tests.test_route_coverage import WHOLE_RUN
+
+    root = Path(__file__).resolve().parent
+    given = [Path(str(arg).split("::")[0]).resolve() for arg in config.args] or [root]
+    config.stash[WHOLE_RUN] = (
+        all(path in (root, root.parent) for path in given)
+        and not config.option.keyword
+        and not config.option.markexpr
+        and not getattr(config.option, "lf", False)
+    )
+    last = [item for item in items if item.nodeid.startswith("tests/test_route_coverage.py")]
+    items[:] = [item for item in items if item not in last] + last
 
 
 def pytest_runtest_logreport(report) -> None:

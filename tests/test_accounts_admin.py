@@ -106,7 +106,7 @@ def test_admin_creates_a_coordinator_who_must_change_the_first_password(app, mak
 def test_coordinator_without_organization_is_refused(app, make):
     auth = logged_in(app, make, Role.ADMIN)
     response = auth.post("/admin/accounts/new?lang=en", staff_form())
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "needs an organization" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(User).where(User.username == "yl-coordinator")) is None

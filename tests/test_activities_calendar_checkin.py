@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.activities.checkin import make_token, read_token, star_level
 from app.activities.models import Activity, Shift, Signup, service_minutes
 from app.activities.services import ActivityError
+from app.audit.models import AuditEntry
 from app.auth.models import Role, User
 from app.extensions import db
 from tests.conftest import Auth
@@ -58,14 +59,27 @@ def test_personal_feed_holds_confirmed_shifts_and_dies_when_reset(app, make):
     activity = make.activity(shifts=[(9, 12, 3)])
     auth, user = logged_in(app, make)
     auth.post(f"/a/{activity.code}/signup", {"shift_id": activity.shifts[0].id})
-    auth.client.get("/me/activities")
+    page = auth.client.get("/me/activities?lang=en").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, user.id).calendar_token is None  # opening the page changed nothing
+    assert "Get my calendar link" in page and ".ics" not in page
+    auth.post("/me/calendar/reset")  # the one tap that creates it
     with app.app_context():
         token = db.session.get(User, user.id).calendar_token
+    assert token and f"/calendar/{token}.ics" in auth.client.get("/me/activities").get_data(as_text=True)
     feed = auth.client.get(f"/calendar/{token}.ics")
     assert [str(e["uid"]) for e in events(feed.data)] == [f"shift-{activity.shifts[0].id}@shouhu.fengxian"]
     assert auth.client.get("/me/calendar.png").mimetype == "image/png"
     auth.post("/me/calendar/reset")
     assert auth.client.get(f"/calendar/{token}.ics").status_code == 404
+    with app.app_context():
+        renewed = db.session.get(User, user.id).calendar_token
+        assert renewed and renewed != token
+        actions = db.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.object_type == "users", AuditEntry.object_id == user.id)
+        ).all()
+        assert "account.calendar_address_created" in actions and "account.calendar_address_renewed" in actions
+    assert len(events(auth.client.get(f"/calendar/{renewed}.ics").data)) == 1
 
 
 def test_public_feeds_per_organization_and_town(client, make):

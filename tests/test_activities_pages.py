@@ -398,6 +398,7 @@ def test_certificate_lists_served_hours(app, make):
         signup.checked_in_at = signup.shift.starts_at
         signup.checked_out_at = signup.shift.starts_at + timedelta(hours=2)
         db.session.commit()
+    auth.post("/me/certificate/issue")
     page = auth.client.get("/me/certificate?lang=en").get_data(as_text=True)
     assert "证明人" in page and activity.title in page and "Total service hours: 2.0" in page
 

@@ -131,7 +131,7 @@ def test_change_password_with_wrong_current_password_changes_nothing(auth, clien
         "/account/password",
         {"current_password": "wrong-one-1", "new_password": "new-secret-77", "confirm": "new-secret-77"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "当前密码不正确" in response.get_data(as_text=True)
     auth.logout()
     assert auth.login("feng").status_code == 302

@@ -88,7 +88,7 @@ def test_bad_registration_says_why_keeps_input_and_creates_nothing(client, app, 
     before = count_users(app)
     response = register(client, **overrides)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in page
     assert count_users(app) == before
     if "name" not in overrides:

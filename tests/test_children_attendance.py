@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.activities.models import Activity
@@ -119,3 +120,74 @@ def test_child_who_missed_the_last_three_registered_activities_is_flagged(app, m
         assert missed_last_three([child.id]) == {child.id}
     page = director.client.get("/children/?lang=en").get_data(as_text=True)
     assert "Missed the last three activities" in page
+
+
+def test_an_activity_without_a_town_offers_only_its_registered_children(app, make):
+    """No county-wide name search: a one-character surname lists nothing outside the registered children, and a
+    direct POST for any other child writes nothing."""
+    home, far = make.village("shuangshipu"), make.village("hekou")
+    registered = make.child(home.id, name="王小红")
+    others = [make.child(home.id, name="王大明"), make.child(far.id, name="王家伟")]
+    activity = make.activity("youth-league", town=None)
+    director = login(app, make.user(Role.CHILD_DIRECTOR, villages=[home.id]))
+    director.post(f"/children/activity/{activity.id}", {"action": "register", "child_id": registered.id})
+    started(app, activity.id)
+    coordinator = login(app, make.user(Role.COORDINATOR, organization="youth-league"))
+    page = coordinator.client.get(f"/children/activity/{activity.id}?q=王&lang=en").get_data(as_text=True)
+    assert "王*红" in page and "王*明" not in page and "王*伟" not in page
+    assert 'name="q"' not in page
+    for child in others:
+        response = coordinator.post(
+            f"/children/activity/{activity.id}?lang=en", {"action": "attend", "child_id": child.id}
+        )
+        assert response.status_code == 302
+    coordinator.post(f"/children/activity/{activity.id}", {"action": "attend", "child_id": registered.id})
+    with app.app_context():
+        assert db.session.scalars(select(Attendance.child_id)).all() == [registered.id]
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "child.searched")) is None
+
+
+def test_a_town_activity_searches_only_its_town_and_village_and_is_audited(app, make):
+    village, neighbour, far = make.village("shuangshipu"), make.village("shuangshipu"), make.village("hekou")
+    make.child(village.id, name="李小明")
+    make.child(neighbour.id, name="李大明")
+    stranger = make.child(far.id, name="李明明")
+    activity = make.activity("youth-league", town="shuangshipu")
+    started(app, activity.id)
+    coordinator = login(app, make.user(Role.COORDINATOR, organization="youth-league"))
+    page = coordinator.client.get(f"/children/activity/{activity.id}?q=李").get_data(as_text=True)
+    assert "李*明" in page and page.count("李*明") == 2  # both of the town, not the one of Hekou
+    with app.app_context():
+        db.session.get(Activity, activity.id).village_id = village.id
+        db.session.commit()
+    page = coordinator.client.get(f"/children/activity/{activity.id}?q=李").get_data(as_text=True)
+    assert page.count("李*明") == 1
+    coordinator.post(f"/children/activity/{activity.id}", {"action": "attend", "child_id": stranger.id})
+    with app.app_context():
+        assert db.session.query(Attendance).count() == 0
+        searches = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "child.searched")).all()
+        assert [(e.detail["q"], e.detail["where"], e.detail["activity"]) for e in searches] == [
+            ("李", "activity", activity.id),
+            ("李", "activity", activity.id),
+        ]
+
+
+def test_marking_attendance_refuses_a_child_outside_the_activitys_pool(app, make):
+    from app.auth.models import User
+    from app.childcare.attendance import mark_attendance
+    from app.childcare.models import Child
+    from app.childcare.services import ChildError
+
+    activity = make.activity("youth-league", town=None)
+    started(app, activity.id)
+    child_id = make.child(make.village("hekou").id).id
+    coordinator_id = make.user(Role.COORDINATOR, organization="youth-league").id
+    with app.test_request_context():
+        with pytest.raises(ChildError) as refused:
+            mark_attendance(
+                db.session.get(Activity, activity.id),
+                db.session.get(Child, child_id),
+                by=db.session.get(User, coordinator_id),
+            )
+        assert refused.value.code == "not_in_pool"
+        assert db.session.query(Attendance).count() == 0

@@ -119,6 +119,26 @@ def test_admin_adds_and_deactivates_a_village(app, make):
         assert not db.session.get(Village, village.id).is_active
 
 
+def test_admin_renames_a_village_into_a_community_and_a_clash_changes_nothing(app, make):
+    from app.audit.models import AuditEntry
+
+    auth = admin_auth(app, make)
+    village = make.village("pingmu", name_zh="旧名村")
+    neighbour = make.village("pingmu", name_zh="邻村")
+    data = {"town_id": str(village.town_id), "name_zh": "新名社区", "name_en": "Xinming", "kind": "community"}
+    assert auth.post(f"/directory/villages/{village.id}/edit", data).status_code == 302
+    with app.app_context():
+        row = db.session.get(Village, village.id)
+        assert (row.name_zh, row.name_en, row.kind) == ("新名社区", "Xinming", VillageKind.COMMUNITY)
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "village.updated"))
+        assert entry.object_id == village.id and entry.detail["name"] == "新名社区"
+    clash = {**data, "name_zh": neighbour.name_zh}
+    response = auth.post(f"/directory/villages/{village.id}/edit?lang=en", clash)
+    assert response.status_code == 422 and "already has a village" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Village, village.id).name_zh == "新名社区"
+
+
 def upload(auth: Auth, what: str, content: bytes, lang: str = "en"):
     return auth.client.post(
         f"/directory/import?lang={lang}",

@@ -1,4 +1,5 @@
-"""Pages every visitor sees: home per role, errors in both languages, the health check, no external assets."""
+"""Pages every visitor sees: home per role (worklists first, then the menu), errors in both languages, the health
+check, no external assets."""
 
 from __future__ import annotations
 
@@ -37,6 +38,16 @@ def test_home_shows_what_each_role_can_do(app, make, role):
         assert f'href="{link}"' in page
     if role != Role.ADMIN:
         assert 'href="/admin/accounts/"' not in page
+
+
+def test_a_logged_in_home_page_skips_the_welcome_and_keeps_the_menu_below_the_worklists(app, make):
+    village = make.village()
+    make.child(village.id, name="待走访儿童")
+    auth = Auth(app.test_client())
+    auth.login(make.user(Role.CHILD_DIRECTOR, villages=[village.id]).username)
+    page = auth.client.get("/?lang=en").get_data(as_text=True)
+    assert "Volunteer with us" not in page and 'href="/register"' not in page.split('id="upcoming"')[0]
+    assert page.index('id="visits-due"') < page.index('id="menu"') < page.index('id="upcoming"')
 
 
 @pytest.mark.parametrize(("lang", "text"), [("en", "Page not found"), ("zh_Hans_CN", "页面不存在")])

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import html
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from app.activities.models import ActivityKind
 from app.auth.models import Role
-from app.childcare.models import CheckLevel, FileCheck
+from app.childcare.models import CheckLevel, FileCheck, Visit, VisitKind
 from app.childcare.services import today
 from app.directory.models import Organization, OrganizationKind
 from app.extensions import db
@@ -67,6 +67,7 @@ def test_r2_needs_a_lecture_before_each_vacation(app, make):
 
 def test_r4_r6_r7_verdicts(app, make):
     admin = make.admin(username="boss")
+    supervisor = make.user(Role.TOWN_SUPERVISOR, town="shuangshipu")
     village = make.village(name_zh="无主任村", name_en="No Director Village")
     child = make.child(village.id)
     text = page(app)
@@ -80,7 +81,7 @@ def test_r4_r6_r7_verdicts(app, make):
                     child_id=child.id, level=CheckLevel.COUNTY_SPOT, checked_on=date(2026, 3, 1), checker_id=admin.id
                 ),
                 FileCheck(
-                    child_id=child.id, level=CheckLevel.TOWN_FULL, checked_on=date(2026, 3, 2), checker_id=admin.id
+                    child_id=child.id, level=CheckLevel.TOWN_FULL, checked_on=date(2026, 3, 2), checker_id=supervisor.id
                 ),
             ]
         )
@@ -161,12 +162,14 @@ def test_admin_sets_the_vacations_and_r2_and_the_summer_report_follow(app, make)
 
 def test_r4_needs_every_active_file_of_a_town_checked_once(app, make):
     admin = make.admin(username="boss")
+    supervisor = make.user(Role.TOWN_SUPERVISOR, town="hekou")
     village = make.village("hekou")
     children = [make.child(village.id) for _ in range(3)]
 
     def check(child, level, day=date(2025, 3, 1)):
+        checker = admin if level == CheckLevel.COUNTY_SPOT else supervisor
         with app.app_context():
-            db.session.add(FileCheck(child_id=child.id, level=level, checked_on=day, checker_id=admin.id))
+            db.session.add(FileCheck(child_id=child.id, level=level, checked_on=day, checker_id=checker.id))
             db.session.commit()
 
     check(children[0], CheckLevel.COUNTY_SPOT)
@@ -182,8 +185,74 @@ def test_r4_needs_every_active_file_of_a_town_checked_once(app, make):
     assert 'class="tag ok">Met' in r4 and "Hekou Town 3 of 3" in r4
 
 
-def test_r3_is_in_progress_before_a_whole_week_has_passed(app, make):
+def test_r3_is_in_progress_before_a_week_has_ended_since_the_files_came_on_record(app, make):
     make.admin(username="boss")
-    make.child(make.village().id)  # opened today: no whole week of this year is due for it yet
+    make.child(make.village().id)  # on record since today: no week of this year is judged for it yet
     r3 = verdict(page(app, today().year), "R3")
-    assert "In progress" in r3 and "no whole week of the year has passed yet" in r3
+    assert "In progress" in r3 and "no week of the year has ended since the children came on record" in r3
+    assert "Not met" not in r3
+
+
+def test_r3_judges_ended_periods_and_leaves_the_rest_of_the_year_to_do(app, make):
+    """The current year with every ended week and month met is in progress, not met; a miss is not met at once;
+    a past year has nothing left to do."""
+    admin = make.admin(username="boss")
+    village = make.village()
+    day = today()
+    monday = day - timedelta(days=day.weekday() + 7)  # last week's
+    year = (monday + timedelta(days=3)).year  # the year that week belongs to: this one, but in early January
+    child = make.child(village.id, on_record_since=monday)
+    r3 = verdict(page(app, year), "R3")
+    assert "Not met" in r3 and "Missing: 1 child-weeks without a contact" in r3  # last week had no contact
+    assert ("Still to do: the weeks and months still to come" in r3) == (year == day.year)
+    with app.app_context():
+        db.session.add(Visit(child_id=child.id, kind=VisitKind.PHONE, visited_on=monday, author_id=admin.id))
+        db.session.commit()
+    r3 = verdict(page(app, year), "R3")
+    assert "child-weeks without a contact" not in r3 and "Weeks with a contact: 100%" in r3
+    # Last week's month may have ended, without a home visit, when today is early in a month.
+    status = "Not met" if "child-months without a home visit" in r3 else "In progress" if year == day.year else "Met"
+    assert f">{status}</span>" in r3
+    past = make.child(village.id, on_record_since=date(2025, 12, 1))
+    with app.app_context():
+        for n in range(5):
+            db.session.add(
+                Visit(
+                    child_id=past.id,
+                    kind=VisitKind.HOME,
+                    visited_on=date(2025, 12, 1) + timedelta(days=7 * n),
+                    author_id=admin.id,
+                )
+            )
+        db.session.commit()
+    # 2025: ISO weeks 49–52 (1–28 December) and December, all met; ISO week 1 of 2026 belongs to 2026.
+    r3 = verdict(page(app, 2025), "R3")
+    assert 'class="tag ok">Met' in r3 and "Weeks with a contact: 100%; months with a home visit: 100%" in r3
+
+
+def test_r4_counts_a_check_only_when_the_right_body_recorded_it(app, make):
+    """The county's spot check by the administrator; a town's full check by that town's own supervisor. Rows that
+    break this (written before the rule was enforced) are not counted."""
+    admin = make.admin(username="boss")
+    village = make.village("hekou")
+    child = make.child(village.id)
+    own = make.user(Role.TOWN_SUPERVISOR, town="hekou")
+    other_town = make.user(Role.TOWN_SUPERVISOR, town="fengzhou")
+
+    def check(level, checker):
+        with app.app_context():
+            db.session.add(
+                FileCheck(child_id=child.id, level=level, checked_on=date(2025, 3, 1), checker_id=checker.id)
+            )
+            db.session.commit()
+
+    check(CheckLevel.COUNTY_SPOT, own)  # a town supervisor's "county spot check"
+    check(CheckLevel.TOWN_FULL, admin)  # the county's "town full check"
+    check(CheckLevel.TOWN_FULL, other_town)  # another town's supervisor
+    r4 = verdict(page(app, 2025), "R4")
+    assert "Missing: the county's spot check、Hekou Town's full check (0 of 1 files)" in r4
+    assert "Files checked by the county: 0" in r4
+    check(CheckLevel.COUNTY_SPOT, admin)
+    check(CheckLevel.TOWN_FULL, own)
+    r4 = verdict(page(app, 2025), "R4")
+    assert 'class="tag ok">Met' in r4 and "Files checked by the county: 1" in r4 and "Hekou Town 1 of 1" in r4

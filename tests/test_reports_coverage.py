@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 
 from app.activities.models import ActivityKind, SafetyTopic
@@ -41,14 +42,18 @@ def test_coverage_counts_and_names_the_children_not_yet_reached(app, make):
     page = html.unescape(
         director.client.get("/reports/safety-coverage?topic=drowning&until=2026-07-01&lang=en").get_data(as_text=True)
     )
-    assert "1 / 2" in page and "未覆盖" in page and "(your villages)" in page  # the total is only theirs
+    assert "1 / 2" in page and "(your villages)" in page  # the total is only theirs
+    # The child not yet reached is named, with a link to their file; the one reached is not in that list.
+    not_reached = re.search(r"Not yet reached: (.*?)</span>", page, re.S).group(1)
+    assert f'<a href="/children/{missed.id}">未覆盖</a>' in not_reached and "已覆盖" not in not_reached
+    assert f"/children/{reached.id}" not in not_reached
     county = Auth(app.test_client())
     county.login("boss")
     page = html.unescape(
         county.client.get("/reports/safety-coverage?topic=drowning&until=2026-07-01&lang=en").get_data(as_text=True)
     )
     assert "Coverage Village" in page and "1 / 2" in page and "未覆盖" not in page and "(your villages)" not in page
-    assert missed.id
+    assert "Not yet reached" not in page and f"/children/{missed.id}" not in page  # the county sees counts only
 
 
 def test_coverage_is_closed_to_volunteers_and_coordinators(app, make):

@@ -215,3 +215,53 @@ def test_report_queries_do_not_grow_with_the_data(app, dataset, count_queries, m
     with count_queries() as after:
         auth.client.get(f"/reports/departments?{Q1}")
     assert after.n == before.n
+
+
+def test_an_activity_counts_as_held_only_once_its_coordinator_closes_it(app, make):
+    """One definition of held (closed as completed) for R1, the department report, the children reached and safety
+    coverage: an event that took place but is still open counts for none of them; closed from the coordinator's
+    home page with one tap, for all of them."""
+    make.admin(username="boss")
+    for code in ["education", "police", "mca", "youth-league", "womens-federation"]:
+        held(app, code, at(date(2025, 5, 10), 9), at(date(2025, 5, 10), 11), kind=ActivityKind.SAFETY_VILLAGE)
+    event = held(
+        app,
+        "wcwc",
+        at(date(2025, 6, 1), 9),
+        at(date(2025, 6, 1), 11),
+        kind=ActivityKind.SAFETY_VILLAGE,
+        topics=[SafetyTopic.DROWNING],
+        status=ActivityStatus.PUBLISHED,
+    )
+    village = make.village(name_en="Held Village")
+    child = make.child(village.id)
+    coordinator = Auth(app.test_client())
+    coordinator.login(make.user(Role.COORDINATOR, organization="wcwc").username)
+    with app.app_context():
+        db.session.add(Attendance(activity_id=event, child_id=child.id, marked_by_id=make.user().id))
+        db.session.commit()
+    county = admin(app)
+
+    def figures() -> tuple[str, list[str], str]:
+        r1 = html.unescape(county.client.get("/reports/compliance?year=2025&lang=en").get_data(as_text=True))
+        r1 = r1.split('rule-R1"', 1)[1].split("</li>", 1)[0]
+        rows = rows_of(county.client.get("/reports/departments?year=2025&lang=en").get_data(as_text=True))
+        coverage = county.client.get("/reports/safety-coverage?topic=drowning&until=2025-12-31&lang=en")
+        return r1, rows["Women and Children Work Committee Office"], coverage.get_data(as_text=True)
+
+    r1, wcwc, coverage = figures()
+    assert "Not met" in r1 and "Missing: Women and Children Work Committee Office" in r1
+    assert wcwc[1] == "0" and wcwc[23] == "0"  # no activity, no child reached
+    assert "0 / 1" in coverage and "1 / 1" not in coverage
+    home = coordinator.client.get("/?lang=en").get_data(as_text=True)
+    assert f'action="/manage/activities/{event}/complete"' in home  # waiting to be closed
+
+    coordinator.post(f"/manage/activities/{event}/complete")
+
+    with app.app_context():
+        assert db.session.get(Activity, event).is_held
+    r1, wcwc, coverage = figures()
+    assert "Met" in r1 and "Not met" not in r1
+    assert wcwc[1] == "1" and wcwc[1 + 13] == "1" and wcwc[23] == "1"
+    assert "1 / 1" in coverage and "0 / 1" not in coverage
+    assert f"/manage/activities/{event}/complete" not in coordinator.client.get("/").get_data(as_text=True)

@@ -104,8 +104,8 @@ def test_visit_and_coverage_files_hold_counts_never_names(app, make):
     make.admin()  # the author of the activities below
     village = make.village("shuangshipu", name_zh="导出村", name_en="Export Village")
     director = make.user(Role.CHILD_DIRECTOR, villages=[village.id])
-    child = make.child(village.id, name="李小花", created_at=datetime(2025, 1, 1, 2, tzinfo=UTC))
-    make.child(village.id, name="王未到", created_at=datetime(2025, 1, 1, 2, tzinfo=UTC))
+    child = make.child(village.id, name="李小花", on_record_since=date(2025, 1, 1))
+    make.child(village.id, name="王未到", on_record_since=date(2025, 1, 1))
     lecture = held(
         app,
         "youth-league",
@@ -151,3 +151,44 @@ def test_exports_keep_the_pages_permissions(app, make, path):
     admin = Auth(app.test_client())
     admin.login(make.admin().username)
     assert admin.client.get(path.rsplit(".", 1)[0] + ".pdf").status_code == 404
+
+
+def test_an_export_never_commits_what_the_caller_had_pending(app, make):
+    """``download`` adds its audit entry to the caller's transaction and leaves the commit to the caller: rolled
+    back, neither the caller's pending change nor the entry stays."""
+    from app.auth.models import User
+    from app.reports.exports import Table, download
+    from app.reports.models import VacationDates
+
+    admin_id = make.admin().id
+    with app.test_request_context():
+        pending = VacationDates(
+            year=2031,
+            winter_first=date(2031, 1, 20),
+            winter_last=date(2031, 2, 20),
+            summer_first=date(2031, 7, 10),
+            summer_last=date(2031, 8, 31),
+        )
+        db.session.add(pending)
+        response = download(
+            "csv", name="pending-test", title="t", tables=[Table("t", ["a"], [[1]])], by=db.session.get(User, admin_id)
+        )
+        assert response.status_code == 200
+        db.session.rollback()
+    with app.app_context():
+        assert db.session.scalar(select(VacationDates).where(VacationDates.year == 2031)) is None
+    assert audited(app, "pending-test") == 0
+
+
+def test_an_export_is_audited_with_who_exported_it(app, make):
+    admin_user = make.admin()
+    auth = Auth(app.test_client())
+    auth.login(admin_user.username)
+    assert auth.client.get("/reports/progress.csv?year=2025").status_code == 200
+    with app.app_context():
+        (entry,) = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "report.exported"))
+        assert (entry.actor_id, entry.detail["report"], entry.detail["format"]) == (
+            admin_user.id,
+            "progress-reports",
+            "csv",
+        )

@@ -159,7 +159,7 @@ def test_a_past_years_figures_are_that_years(app, make):
 
     admin_user = make.admin()
     village = make.village("hekou")
-    child = make.child(village.id, created_at=datetime(2023, 6, 1, tzinfo=UTC))
+    child = make.child(village.id, on_record_since=date(2023, 6, 1))
     mentor = make.user(name="导师")
     with app.app_context():
         from app.childcare.models import Visit, VisitKind
@@ -179,3 +179,75 @@ def test_a_past_years_figures_are_that_years(app, make):
     assert page.split("Months with a home visit</dt><dd>", 1)[1].split("<", 1)[0] == "1 / 12 (8%)"
     current = admin.client.get(f"/reports/progress/hekou/{today().year}?lang=en").get_data(as_text=True)
     assert "Visits up to date today" in current
+
+
+def test_the_report_says_it_is_due_before_1_november_in_both_languages(app, make):
+    """R8 is "before 1 November": the page never calls 1 November itself the deadline."""
+    supervisor = login(app, make.user(Role.TOWN_SUPERVISOR, town="hekou"))
+    year = today().year
+    english = supervisor.client.get(f"/reports/progress/hekou/{year}?lang=en").get_data(as_text=True)
+    assert f"Not submitted yet. Due before 1 November {year}." in english and "Deadline" not in english
+    chinese = supervisor.client.get(f"/reports/progress/hekou/{year}?lang=zh").get_data(as_text=True)
+    assert f"尚未提交。须于 {year} 年 11 月 1 日前报送。" in chinese
+    admin = login(app, make.admin())
+    overview = admin.client.get(f"/reports/progress?year={year}&lang=en").get_data(as_text=True)
+    assert f"due before 1 November {year}" in overview
+    overview = admin.client.get(f"/reports/progress?year={year}&lang=zh").get_data(as_text=True)
+    assert f"须于 {year} 年 11 月 1 日前报送" in overview
+
+
+def test_the_services_hold_the_lock_and_the_rules_of_a_report(app, make):
+    """Save, submit and return refuse with a rule's code, whichever page or command calls them."""
+    import pytest
+
+    from app.auth.models import User
+    from app.directory.models import Town
+    from app.reports.progress import ReportError, report_for, return_report, save_report, submit_report
+
+    supervisor_id = make.user(Role.TOWN_SUPERVISOR, town="hekou").id
+    stranger_id = make.user(Role.TOWN_SUPERVISOR, town="fengzhou").id
+    admin_id = make.admin().id
+    sections = {"achievements": "成效", "difficulties": "困难", "next_measures": "措施"}
+
+    def refused(call) -> tuple[str, str | None]:
+        with pytest.raises(ReportError) as error:
+            call()
+        return error.value.code, error.value.field
+
+    with app.test_request_context():
+        supervisor, stranger, admin = (db.session.get(User, i) for i in (supervisor_id, stranger_id, admin_id))
+        report = report_for(db.session.scalar(select(Town).where(Town.code == "hekou")), 2025)
+        assert refused(lambda: save_report(report, by=stranger, **sections)) == ("not_your_town", None)
+        assert refused(lambda: submit_report(report, by=supervisor, **{**sections, "difficulties": " "})) == (
+            "incomplete",
+            "difficulties",
+        )
+        assert refused(lambda: return_report(report, by=admin, reason="请补充")) == ("not_submitted", None)
+        submit_report(report, by=supervisor, **sections)
+        assert report.submitted_at is not None and report.submitted_by_id == supervisor_id
+        assert refused(lambda: save_report(report, by=supervisor, **sections)) == ("locked", None)
+        assert refused(lambda: submit_report(report, by=admin, **sections)) == ("locked", None)
+        assert refused(lambda: return_report(report, by=supervisor, reason="x")) == ("not_the_bureau", None)
+        assert refused(lambda: return_report(report, by=admin, reason="  ")) == ("no_reason", "reason")
+        return_report(report, by=admin, reason="请补充")
+        assert report.submitted_at is None and report.return_reason == "请补充"
+        save_report(report, by=supervisor, **{**sections, "achievements": "改写"})
+        assert report.achievements == "改写" and report.first_submitted_at is not None
+        db.session.rollback()
+
+
+def test_a_deleted_accounts_name_reads_in_the_readers_language(app, make):
+    """The "By" of a report whose submitter's account was later anonymised: no stored name, the reader's words."""
+    from app.auth.models import User
+
+    submitter = make.user(Role.TOWN_SUPERVISOR, town="hekou", name="督导员丙")
+    add_report(app, "hekou", 2025, datetime(2025, 10, 3, tzinfo=UTC), submitter.id)
+    with app.app_context():
+        gone = db.session.get(User, submitter.id)
+        gone.name, gone.anonymised_at = "", datetime(2025, 12, 1, tzinfo=UTC)
+        db.session.commit()
+    admin = login(app, make.admin())
+    english = admin.client.get("/reports/progress.csv?year=2025&lang=en").get_data(as_text=True)
+    assert "Hekou Town,Submitted,2025-10-03 08:00,Former volunteer," in english
+    chinese = admin.client.get("/reports/progress?year=2025&lang=zh").get_data(as_text=True)
+    assert "已注销志愿者" in chinese and "督导员丙" not in chinese

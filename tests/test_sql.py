@@ -24,7 +24,7 @@ def test_week_and_month_starts(app):
 
 def test_week_numbers_and_month_keys_tell_weeks_and_months_apart(app):
     """Equal to the Python week number R3 counts with; one month key per calendar month."""
-    from app.reports.visit_rules import _week
+    from app.reports.visit_rules import week_key as _week
 
     days = [date(1970, 1, 5), date(2024, 2, 29), date(2025, 12, 28), date(2025, 12, 29), date(2026, 1, 4)]
     days += [date(2025, 1, 1) + timedelta(days=n) for n in range(0, 400, 13)]

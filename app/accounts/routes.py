@@ -14,7 +14,6 @@ from app.accounts.forms import NewStaffAccountForm, ResetPasswordForm, StaffAcco
 from app.audit.models import AuditEntry
 from app.auth.models import Role, User
 from app.auth.services import (
-    AccountError,
     StaffData,
     create_staff_account,
     reset_password,
@@ -23,25 +22,13 @@ from app.auth.services import (
 )
 from app.directory.models import Organization, Town, Village
 from app.directory.routes import town_choices
+from app.domain import apply
 from app.extensions import db
 from app.i18n import localized_name
 from app.labels import ROLE_LABELS
 from app.permissions import Permission, permission_required
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin/accounts")
-
-# Which form field shows each service error.
-ERROR_FIELDS = {
-    "bad_phone": "phone",
-    "phone_taken": "phone",
-    "username_taken": "username",
-    "login_required": "username",
-    "organization_required": "organization_id",
-    "town_required": "town_id",
-    "villages_required": "village_ids",
-    "weak_password": "password",
-    "own_role": "role",
-}
 
 
 @bp.route("/")
@@ -105,27 +92,18 @@ def _staff_data(form: StaffAccountForm) -> StaffData:
     )
 
 
-def _show_error(form, error: AccountError) -> None:
-    field = getattr(form, ERROR_FIELDS.get(error.code, "name"), None) or form.name
-    field.errors = [*field.errors, error.message]
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_ACCOUNTS)
 def new():
     form = NewStaffAccountForm()
     _fill_choices(form)
-    if form.validate_on_submit():
-        try:
-            user = create_staff_account(_staff_data(form), form.password.data, by=current_user)
-        except AccountError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The account for %(name)s has been created.", name=user.name), "success")
-            return redirect(url_for("accounts.index"))
-    return render_template("accounts/form.html", form=form, user=None)
+    if form.validate_on_submit() and apply(
+        lambda: create_staff_account(_staff_data(form), form.password.data, by=current_user),
+        _("The account for %(name)s has been created.", name=form.name.data.strip()),
+        form=form,
+    ):
+        return redirect(url_for("accounts.index"))
+    return render_template("accounts/form.html", form=form, user=None), 422 if form.errors else 200
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
@@ -139,16 +117,12 @@ def edit(user_id: int):
         form.organization_id.data = user.organization_id or 0
         form.town_id.data = user.town_id or 0
         form.village_ids.data = [v.id for v in user.villages]
-    if form.validate_on_submit():
-        try:
-            update_staff_account(user, _staff_data(form), by=current_user)
-        except AccountError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The account for %(name)s has been saved.", name=user.name), "success")
-            return redirect(url_for("accounts.edit", user_id=user.id))
+    if form.validate_on_submit() and apply(
+        lambda: update_staff_account(user, _staff_data(form), by=current_user),
+        lambda: _("The account for %(name)s has been saved.", name=user.display_name),
+        form=form,
+    ):
+        return redirect(url_for("accounts.edit", user_id=user.id))
     logins = db.session.scalars(
         select(AuditEntry)
         .where(
@@ -159,9 +133,10 @@ def edit(user_id: int):
         .order_by(AuditEntry.created_at.desc())
         .limit(10)
     ).all()
-    return render_template(
+    page = render_template(
         "accounts/form.html", form=form, user=user, reset_form=ResetPasswordForm(prefix="reset"), logins=logins
     )
+    return page, 422 if form.errors else 200
 
 
 @bp.route("/<int:user_id>/password", methods=["POST"])
@@ -170,16 +145,12 @@ def reset(user_id: int):
     user = db.get_or_404(User, user_id)
     form = ResetPasswordForm(prefix="reset")
     if form.validate_on_submit():
-        try:
-            reset_password(user, form.password.data, by=current_user)
-        except AccountError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(
-                _("The password of %(name)s has been reset; all their sessions have ended.", name=user.name), "success"
-            )
+        apply(
+            lambda: reset_password(user, form.password.data, by=current_user),
+            lambda: _(
+                "The password of %(name)s has been reset; all their sessions have ended.", name=user.display_name
+            ),
+        )
     else:
         for message in form.password.errors:
             flash(message, "error")
@@ -191,15 +162,11 @@ def reset(user_id: int):
 def activation(user_id: int):
     user = db.get_or_404(User, user_id)
     active = request.form.get("active") == "1"
-    try:
-        set_active(user, active, by=current_user)
-    except AccountError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+
+    def message() -> str:
         if active:
-            flash(_("The account of %(name)s is active again.", name=user.name), "success")
-        else:
-            flash(_("The account of %(name)s has been deactivated and logged out.", name=user.name), "success")
+            return _("The account of %(name)s is active again.", name=user.display_name)
+        return _("The account of %(name)s has been deactivated and logged out.", name=user.display_name)
+
+    apply(lambda: set_active(user, active, by=current_user), message)
     return redirect(url_for("accounts.edit", user_id=user.id))

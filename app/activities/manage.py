@@ -1,59 +1,46 @@
-"""What coordinators do: publish and edit their organization's activities, rosters and exports, the check-in screen."""
+"""What coordinators do: publish, edit, close and copy their organization's activities (per-shift pages: see
+``manage_shifts``)."""
 
 from __future__ import annotations
 
 import calendar as month_calendar
-import csv
-import io
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.activities.checkin import check_in, check_out, make_token, mark_no_show
-from app.activities.forms import SHIFT_ROWS, ActivityForm, CancelForm, DuplicateForm, MinutesForm
+from app.activities.forms import SHIFT_ROWS, ActivityForm, CancelForm, DuplicateForm
 from app.activities.models import (
     Activity,
     ActivityKind,
     ActivityStatus,
     Audience,
-    Shift,
     Signup,
-    SignupStatus,
-    TrainingParticipant,
     service_minutes,
 )
 from app.activities.public import public_url
-from app.activities.qr import qr_png
 from app.activities.queries import organization_service_minutes, taken_places, waitlist_lengths
 from app.activities.services import (
     ActivityData,
     ActivityError,
     ShiftData,
     cancel_activity,
-    cancel_signup,
     complete_activity,
     create_activity,
     duplicate_activity,
     publish_activity,
     update_activity,
-    waitlist_position,
 )
-from app.audit.services import record
-from app.auth.models import Role, User
 from app.childcare.attendance import children_reached
 from app.directory.models import Organization, Town, Village
 from app.directory.routes import town_choices
 from app.domain import apply
 from app.extensions import db
 from app.i18n import localized_name
-from app.labels import label
-from app.permissions import Permission, permission_required, require_activity_manager
+from app.permissions import Permission, is_admin, permission_required
 from app.timeutils import SHANGHAI, local_to_utc, to_local
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -61,7 +48,7 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 def _own_activities_query():
     query = select(Activity).options(selectinload(Activity.shifts), selectinload(Activity.town))
-    if current_user.role != Role.ADMIN:
+    if not is_admin():
         query = query.where(Activity.organization_id == current_user.organization_id)
     return query
 
@@ -77,9 +64,11 @@ def activities():
         return _calendar_view(query)
     page = db.paginate(query, per_page=30, error_out=False)
     year_start = local_to_utc(date(to_local(datetime.now(SHANGHAI)).year, 1, 1), datetime.min.time())
-    own = None if current_user.role == Role.ADMIN else current_user.organization_id
+    own = None if is_admin() else current_user.organization_id
     hours = organization_service_minutes(own, since=year_start) / 60
-    return render_template("manage/activities.html", page=page, status=status, hours=hours)
+    return render_template(
+        "manage/activities.html", page=page, status=status, hours=hours, statuses=list(ActivityStatus)
+    )
 
 
 def _calendar_view(query):
@@ -112,7 +101,7 @@ def _fill_choices(form: ActivityForm) -> None:
     organizations = db.session.scalars(
         select(Organization).where(Organization.is_active).order_by(Organization.sort_order, Organization.name_zh)
     ).all()
-    own = [o for o in organizations if current_user.role == Role.ADMIN or o.id == current_user.organization_id]
+    own = [o for o in organizations if is_admin() or o.id == current_user.organization_id]
     form.organization_id.choices = [(o.id, localized_name(o)) for o in own]
     form.coorganizer_ids.choices = [(o.id, localized_name(o)) for o in organizations]
     form.town_id.choices = town_choices(_("— county-wide —"))
@@ -204,16 +193,14 @@ def new_activity():
     if request.method == "GET":
         form.organization_id.data = current_user.organization_id
         form.kind.data = request.args.get("kind", ActivityKind.HOLIDAY_CARE.value)
-    if form.validate_on_submit():
-        try:
-            created = create_activity(_activity_data(form), by=current_user, repeat_weeks=form.repeat_weeks.data or 1)
-        except ActivityError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Saved as a draft: %(n)d activity(ies). Check it, then publish.", n=len(created)), "success")
-            return redirect(url_for("manage.activity", activity_id=created[0].id))
+    created = []
+    if form.validate_on_submit() and apply(
+        lambda: created.extend(
+            create_activity(_activity_data(form), by=current_user, repeat_weeks=form.repeat_weeks.data or 1)
+        ),
+        lambda: _("Saved as a draft: %(n)d activity(ies). Check it, then publish.", n=len(created)),
+    ):
+        return redirect(url_for("manage.activity", activity_id=created[0].id))
     return render_template("manage/form.html", form=form, activity=None), 422 if form.errors else 200
 
 
@@ -221,24 +208,19 @@ def new_activity():
 @permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_activity")
 def edit_activity(activity_id: int):
     activity = db.get_or_404(Activity, activity_id)
-    require_activity_manager(activity)
     form = ActivityForm(obj=activity)
     _fill_choices(form)
     if request.method == "GET":
         _load_form(form, activity)
-    if form.validate_on_submit():
-        try:
-            data = _activity_data(form)
-            if current_user.role != Role.ADMIN:
-                data.organization = activity.organization
-            update_activity(activity, data, by=current_user)
-        except ActivityError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The activity has been saved."), "success")
-            return redirect(url_for("manage.activity", activity_id=activity.id))
+
+    def operation() -> None:
+        data = _activity_data(form)
+        if not is_admin():  # a coordinator's activity stays with their own organization
+            data.organization = activity.organization
+        update_activity(activity, data, by=current_user)
+
+    if form.validate_on_submit() and apply(operation, _("The activity has been saved.")):
+        return redirect(url_for("manage.activity", activity_id=activity.id))
     return render_template("manage/form.html", form=form, activity=activity), 422 if form.errors else 200
 
 
@@ -246,7 +228,6 @@ def edit_activity(activity_id: int):
 @permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_activity")
 def activity(activity_id: int):
     activity = db.get_or_404(Activity, activity_id)
-    require_activity_manager(activity)
     shift_ids = [s.id for s in activity.shifts]
     rosters = {
         s.id: db.session.scalars(
@@ -273,7 +254,6 @@ def activity(activity_id: int):
 
 def _lifecycle(activity_id: int, operation, success: str, **kwargs):
     activity = db.get_or_404(Activity, activity_id)
-    require_activity_manager(activity)
     apply(lambda: operation(activity, by=current_user, **kwargs), success)
     return redirect(url_for("manage.activity", activity_id=activity.id))
 
@@ -295,8 +275,6 @@ def complete(activity_id: int):
 def cancel(activity_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
-        activity = db.get_or_404(Activity, activity_id)
-        require_activity_manager(activity)
         flash(_("Please give a reason for the cancellation."), "error")
         return redirect(url_for("manage.activity", activity_id=activity_id))
     return _lifecycle(
@@ -311,187 +289,20 @@ def cancel(activity_id: int):
 @permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_activity")
 def duplicate(activity_id: int):
     activity = db.get_or_404(Activity, activity_id)
-    require_activity_manager(activity)
     form = DuplicateForm()
     if not form.validate_on_submit():
         flash(_("Please choose a valid date."), "error")
         return redirect(url_for("manage.activity", activity_id=activity_id))
     first = to_local(activity.shifts[0].starts_at)
     offset = local_to_utc(form.first_day.data, first.time()) - activity.shifts[0].starts_at
-    copy = duplicate_activity(activity, shift_by=offset, by=current_user)
-    db.session.commit()
-    flash(_("A draft copy has been made. Check it, then publish."), "success")
-    return redirect(url_for("manage.edit_activity", activity_id=copy.id))
+    copies = []
+    if apply(
+        lambda: copies.append(duplicate_activity(activity, shift_by=offset, by=current_user)),
+        _("A draft copy has been made. Check it, then publish."),
+    ):
+        return redirect(url_for("manage.edit_activity", activity_id=copies[0].id))
+    return redirect(url_for("manage.activity", activity_id=activity_id))
 
 
-def _shift_for_manager(shift_id: int) -> Shift:
-    shift = db.get_or_404(Shift, shift_id)
-    require_activity_manager(shift.activity)
-    return shift
-
-
-ROSTER_HEADERS = ["序号", "姓名", "手机号", "状态", "候补顺序", "签到时间", "签退时间", "服务时长（分钟）"]
-
-
-def _roster_rows(shift: Shift) -> list[list]:
-    rows = []
-    signups = db.session.scalars(
-        select(Signup)
-        .options(selectinload(Signup.user))
-        .where(Signup.shift_id == shift.id, Signup.status != SignupStatus.CANCELLED)
-        .order_by(Signup.status, Signup.queued_at, Signup.id)
-    ).all()
-    fmt = "%Y-%m-%d %H:%M"
-    for number, signup in enumerate(signups, start=1):
-        rows.append(
-            [
-                number,
-                signup.user.name,
-                signup.user.phone or "",
-                label(signup.status),
-                waitlist_position(signup) or "",
-                to_local(signup.checked_in_at).strftime(fmt) if signup.checked_in_at else "",
-                to_local(signup.checked_out_at).strftime(fmt) if signup.checked_out_at else "",
-                service_minutes(signup),
-            ]
-        )
-    return rows
-
-
-@bp.route("/shifts/<int:shift_id>/roster.<fmt>")
-@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_shift")
-def roster_export(shift_id: int, fmt: str):
-    shift = _shift_for_manager(shift_id)
-    rows = _roster_rows(shift)
-    name = f"roster-{shift.activity.code}-{shift.id}"
-    record("roster.exported", shift, actor=current_user, format=fmt)
-    db.session.commit()
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(ROSTER_HEADERS)
-        writer.writerows(rows)
-        # A BOM so that Excel on Chinese Windows opens the UTF-8 file with the right characters.
-        return Response(
-            "\ufeff" + buffer.getvalue(),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    if fmt == "xlsx":
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = "名单"
-        start = to_local(shift.starts_at)
-        sheet.append([f"{shift.activity.title} {start:%Y-%m-%d %H:%M}–{to_local(shift.ends_at):%H:%M} {shift.role}"])
-        sheet.append(ROSTER_HEADERS)
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(row)
-        sheet.freeze_panes = "A3"
-        for column, width in zip("ABCDEFGH", (6, 14, 14, 10, 10, 18, 18, 14), strict=True):
-            sheet.column_dimensions[column].width = width
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return Response(
-            buffer.getvalue(),
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-        )
-    abort(404)
-
-
-@bp.route("/shifts/<int:shift_id>/checkin")
-@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_shift")
-def checkin_screen(shift_id: int):
-    """The coordinator's screen at the venue: a fresh check-in QR (the page reloads itself) and the roster."""
-    shift = _shift_for_manager(shift_id)
-    token = make_token(shift)
-    signups = db.session.scalars(
-        select(Signup)
-        .options(selectinload(Signup.user))
-        .where(Signup.shift_id == shift.id, Signup.status == SignupStatus.CONFIRMED)
-        .order_by(Signup.queued_at)
-    ).all()
-    return render_template(
-        "manage/checkin.html",
-        shift=shift,
-        token=token,
-        signups=signups,
-        minutes=service_minutes,
-        checkin_url=public_url("activities.checkin", shift_id=shift.id, token=token),
-        minutes_form=MinutesForm(),
-    )
-
-
-@bp.route("/shifts/<int:shift_id>/checkin-qr/<token>.png")
-@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_shift")
-def checkin_qr(shift_id: int, token: str):
-    shift = _shift_for_manager(shift_id)
-    return Response(
-        qr_png(public_url("activities.checkin", shift_id=shift.id, token=token)),
-        mimetype="image/png",
-        headers={"Cache-Control": "private, no-store"},
-    )
-
-
-@bp.route("/signups/<int:signup_id>/<action>", methods=["POST"])
-@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_signup")
-def signup_action(signup_id: int, action: str):
-    """Check in or out by hand, mark a no-show, correct the minutes, or take someone off the roster."""
-    signup = db.get_or_404(Signup, signup_id)
-    require_activity_manager(signup.shift.activity)
-    try:
-        if action == "checkin":
-            check_in(signup.shift, signup.user, by=current_user)
-        elif action == "checkout":
-            check_out(signup, by=current_user)
-        elif action == "noshow":
-            mark_no_show(signup, by=current_user)
-        elif action == "minutes":
-            form = MinutesForm()
-            if not form.validate_on_submit():
-                raise ActivityError("bad_minutes", _("Please enter the minutes as a number from 0 to 1440."))
-            signup.minutes_override = form.minutes.data
-            record("signup.minutes_corrected", signup, actor=current_user, minutes=form.minutes.data)
-        elif action == "cancel":
-            cancel_signup(signup, by=current_user)
-        else:
-            abort(404)
-    except ActivityError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Saved."), "success")
-    return redirect(request.form.get("back") or url_for("manage.checkin_screen", shift_id=signup.shift_id))
-
-
-@bp.route("/activities/<int:activity_id>/participants", methods=["GET", "POST"])
-@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_activity")
-def training_participants(activity_id: int):
-    """For a child director training: tick the child directors who took part (they count as trained, R6)."""
-    activity = db.get_or_404(Activity, activity_id)
-    require_activity_manager(activity)
-    if activity.kind != ActivityKind.DIRECTOR_TRAINING:
-        abort(404)
-    directors = db.session.scalars(
-        select(User).where(User.role == Role.CHILD_DIRECTOR, User.is_active).order_by(User.name)
-    ).all()
-    chosen = set(
-        db.session.scalars(select(TrainingParticipant.user_id).where(TrainingParticipant.activity_id == activity.id))
-    )
-    if request.method == "POST":
-        wanted = {int(v) for v in request.form.getlist("director_ids") if v.isdigit()} & {d.id for d in directors}
-        db.session.execute(
-            delete(TrainingParticipant).where(
-                TrainingParticipant.activity_id == activity.id, TrainingParticipant.user_id.not_in(wanted)
-            )
-        )
-        for user_id in wanted - chosen:
-            db.session.add(TrainingParticipant(activity_id=activity.id, user_id=user_id))
-        record("training.participants", activity, actor=current_user, count=len(wanted))
-        db.session.commit()
-        flash(_("Saved."), "success")
-        return redirect(url_for("manage.training_participants", activity_id=activity.id))
-    return render_template("manage/participants.html", activity=activity, directors=directors, chosen=chosen)
+# Shifts, rosters, check-in and training participants: their own module, on this blueprint (it needs ``bp``).
+from app.activities import manage_shifts  # noqa: E402, F401

@@ -130,7 +130,36 @@ class Activity(db.Model):
 
     @property
     def is_open_for_signup(self) -> bool:
+        """Published and not yet over: some shift may still take sign-ups (each shift says, see ``Shift``)."""
         return self.status == ActivityStatus.PUBLISHED and self.ends_at > utcnow()
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ActivityStatus.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ActivityStatus.PUBLISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == ActivityStatus.CANCELLED
+
+    @property
+    def is_closed(self) -> bool:
+        """Cancelled or completed: nothing more happens to it."""
+        return self.status in (ActivityStatus.CANCELLED, ActivityStatus.COMPLETED)
+
+    @property
+    def is_editable(self) -> bool:
+        """A draft, or a published activity that has not ended yet: once it is over its times and places are a
+        record (it waits to be closed as held); cancelled and completed activities are closed."""
+        return self.is_draft or (self.is_published and self.ends_at > utcnow())
+
+    @property
+    def records_participants(self) -> bool:
+        """A child director training: the coordinator ticks the directors who took part (R6)."""
+        return self.kind == ActivityKind.DIRECTOR_TRAINING
 
     @property
     def is_held(self) -> bool:
@@ -166,6 +195,16 @@ class Shift(db.Model):
     def overlaps(self, other: Shift) -> bool:
         return self.starts_at < other.ends_at and other.starts_at < self.ends_at
 
+    def is_open_for_signup(self, now: datetime) -> bool:
+        """Volunteers may sign up: the activity is published (not a draft, not cancelled, not closed) and the shift
+        has not started at ``now``."""
+        return self.activity.status == ActivityStatus.PUBLISHED and self.starts_at > now
+
+    @property
+    def length_minutes(self) -> int:
+        """How long the shift lasts: the most service minutes one sign-up can count."""
+        return max(0, int((self.ends_at - self.starts_at).total_seconds() // 60))
+
 
 class SignupStatus(StrEnum):
     CONFIRMED = "confirmed"
@@ -200,6 +239,19 @@ class Signup(db.Model):
 
     shift: Mapped[Shift] = relationship(back_populates="signups")
     user: Mapped[User] = relationship()
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == SignupStatus.CONFIRMED
+
+    def is_cancellable_by_volunteer(self, now: datetime) -> bool:
+        """The volunteer may still cancel it themselves: it is live, the activity goes ahead and the shift has not
+        started (after that, the coordinator takes them off the roster)."""
+        return (
+            self.status != SignupStatus.CANCELLED
+            and not self.shift.activity.is_cancelled
+            and self.shift.starts_at > now
+        )
 
 
 def service_minutes(signup: Signup) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 
 from flask import (
@@ -19,30 +18,37 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import RadioField
 
-from app.activities.checkin import check_in, check_out, read_token, star_level
+from app.activities.checkin import check_in, check_out, read_token
 from app.activities.ical import build_calendar
-from app.activities.models import Activity, ActivityKind, ActivityStatus, Signup, SignupStatus, service_minutes
+from app.activities.join import join_activity
+from app.activities.models import Activity, ActivityKind, ActivityStatus, Signup, SignupStatus
 from app.activities.pagecache import RenderCache
 from app.activities.qr import qr_png, qr_svg
-from app.activities.queries import activity_with_counts, signups_of, taken_places, total_minutes, upcoming_activities
+from app.activities.queries import activity_with_counts, signups_of, taken_places, upcoming_activities
 from app.activities.services import ActivityError, cancel_signup, sign_up, waitlist_position
 from app.auth.forms import RegistrationForm
-from app.auth.models import Role, User
-from app.auth.routes import _organization_choices, register_from_form
-from app.auth.services import anonymise_account
+from app.auth.models import User
+from app.auth.routes import _organization_choices, registration_from_form
 from app.auth.sessions import start_session
 from app.db_types import row_id, utcnow
 from app.directory.models import Organization, Town
 from app.directory.routes import town_choices
+from app.domain import apply
 from app.extensions import db
 from app.labels import label
-from app.mentoring.queries import has_pairings, mentoring_minutes
-from app.permissions import Permission, can_manage_activity, logged_in, permission_required, public, scoped
+from app.permissions import (
+    Permission,
+    can_manage_activity,
+    can_register_children,
+    permission_required,
+    public,
+    scoped,
+)
 from app.timeutils import local_day_start
 
 bp = Blueprint("activities", __name__)
@@ -136,6 +142,7 @@ def detail(code: str):
             mine=mine,
             now=now,
             short_url=public_url("activities.detail", code=activity.code),
+            may_register_children=current_user.is_authenticated and can_register_children(),
         )
 
     if current_user.is_authenticated or session.get("_flashes"):
@@ -155,11 +162,11 @@ def detail(code: str):
     return page_cache.get_or_render(key, render)
 
 
-def _after_signup_message(signup: Signup) -> None:
-    if signup.status == SignupStatus.CONFIRMED:
-        flash(_("You are signed up. See you there!"), "success")
-    else:
-        flash(_("This shift is full: you are number %(n)d on the waitlist.", n=waitlist_position(signup)), "info")
+def signup_message(signup: Signup) -> str:
+    """What a volunteer is told after signing up: confirmed, or their place on the waitlist."""
+    if signup.is_confirmed:
+        return _("You are signed up. See you there!")
+    return _("This shift is full: you are number %(n)d on the waitlist.", n=waitlist_position(signup))
 
 
 @bp.route("/a/<code>/signup", methods=["POST"])
@@ -170,15 +177,10 @@ def signup(code: str):
     shift_id = request.form.get("shift_id", type=row_id)
     if shift_id not in {s.id for s in activity.shifts}:
         abort(400)
-    try:
-        signup = sign_up(shift_id, current_user)
-    except ActivityError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("activities.detail", code=code))
-    db.session.commit()
-    _after_signup_message(signup)
-    return redirect(url_for("activities.mine"))
+    done = {}
+    if apply(lambda: done.update(signup=sign_up(shift_id, current_user)), lambda: signup_message(done["signup"])):
+        return redirect(url_for("activities.mine"))
+    return redirect(url_for("activities.detail", code=code))
 
 
 def _render_join(activity: Activity, form: JoinForm, status: int = 200):
@@ -188,7 +190,8 @@ def _render_join(activity: Activity, form: JoinForm, status: int = 200):
 @bp.route("/a/<code>/join", methods=["GET", "POST"])
 @public
 def join(code: str):
-    """The second (and last) screen for a new volunteer: register and sign up for the chosen shift in one go."""
+    """The second (and last) screen for a new volunteer: register and sign up for the chosen shift in one go. A
+    refused sign-up leaves no account behind (``join_activity``)."""
     activity = _activity_or_404(code)
     if current_user.is_authenticated:
         return redirect(url_for("activities.detail", code=code))
@@ -200,132 +203,24 @@ def join(code: str):
         if form.shift_id.errors:
             form.shift_id.errors = [_("Please choose a shift.")]
         return _render_join(activity, form, 422)
-    user = register_from_form(form)
-    if user is None:
-        return _render_join(activity, form, 422)
-    db.session.commit()
-    try:
-        signup = sign_up(form.shift_id.data, user)
-    except ActivityError as error:
-        db.session.rollback()
-        user = db.session.get(User, user.id)
+    done = {}
+
+    def operation() -> None:
+        user, signup = join_activity(form.shift_id.data, **registration_from_form(form))
         start_session(user)
-        db.session.commit()
-        flash(_("You are registered, but the sign-up failed: %(reason)s", reason=error.message), "error")
-        return redirect(url_for("activities.detail", code=code))
-    start_session(user)
-    db.session.commit()
-    _after_signup_message(signup)
-    return redirect(url_for("activities.mine"))
+        done["signup"] = signup
+
+    if apply(operation, lambda: signup_message(done["signup"]), form=form):
+        return redirect(url_for("activities.mine"))
+    return _render_join(activity, form, 422)
 
 
 @bp.route("/signups/<int:signup_id>/cancel", methods=["POST"])
 @scoped("own_signup")
 def cancel(signup_id: int):
     signup = db.get_or_404(Signup, signup_id)
-    if signup.user_id != current_user.id:
-        abort(403)
-    try:
-        cancel_signup(signup, by=current_user)
-    except ActivityError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Your sign-up has been cancelled."), "success")
+    apply(lambda: cancel_signup(signup, by=current_user), _("Your sign-up has been cancelled."))
     return redirect(url_for("activities.mine"))
-
-
-@bp.route("/me/activities")
-@permission_required(Permission.VOLUNTEER)
-def mine():
-    signups = list(signups_of(current_user.id))
-    now = utcnow()
-    live = [s for s in signups if s.status != SignupStatus.CANCELLED]
-    upcoming = [s for s in live if s.shift.ends_at > now]
-    past = [s for s in live if s.shift.ends_at <= now]
-    mentoring = mentoring_minutes(current_user.id)
-    minutes = total_minutes(past + upcoming) + mentoring
-    if not current_user.calendar_token:
-        current_user.calendar_token = secrets.token_urlsafe(24)
-        db.session.commit()
-    return render_template(
-        "activities/mine.html",
-        upcoming=upcoming,
-        past=past,
-        positions={s.id: waitlist_position(s) for s in upcoming},
-        minutes={s.id: service_minutes(s) for s in live},
-        total_hours=minutes / 60,
-        stars=star_level(minutes / 60),
-        feed_url=public_url("activities.personal_feed", token=current_user.calendar_token),
-        now=now,
-        has_pairings=has_pairings(current_user.id),
-    )
-
-
-@bp.route("/me/activities/seen", methods=["POST"])
-@logged_in
-def mark_seen():
-    """The volunteer has read the "changed" notices."""
-    for signup in db.session.scalars(
-        select(Signup).where(Signup.user_id == current_user.id, Signup.changed_at.is_not(None))
-    ):
-        signup.changed_at = None
-    db.session.commit()
-    return redirect(url_for("activities.mine"))
-
-
-@bp.route("/me/certificate")
-@permission_required(Permission.VOLUNTEER)
-def certificate():
-    """志愿服务记录证明: who served, which activities, when, how long, for which organization. Printable."""
-    served = [s for s in signups_of(current_user.id) if s.status == SignupStatus.CONFIRMED and service_minutes(s)]
-    minutes = total_minutes(served)
-    return render_template(
-        "activities/certificate.html",
-        served=served,
-        minutes=service_minutes,
-        total_hours=minutes / 60,
-        stars=star_level(minutes / 60),
-        issued_at=utcnow(),
-    )
-
-
-@bp.route("/me/delete", methods=["GET", "POST"])
-@permission_required(Permission.VOLUNTEER)
-def delete_account():
-    """A volunteer deletes their account: upcoming sign-ups are cancelled, the rest stays in the counts anonymised."""
-    if current_user.role != Role.VOLUNTEER:
-        abort(403)
-    if request.method == "POST":
-        user = current_user._get_current_object()
-        for signup in signups_of(user.id):
-            if signup.status != SignupStatus.CANCELLED and signup.shift.starts_at > utcnow():
-                cancel_signup(signup, by=user)
-        anonymise_account(user, by=user)
-        db.session.commit()
-        logout_user()
-        flash(_("Your account has been deleted. Thank you for your service."), "info")
-        return redirect(url_for("main.index"))
-    return render_template("activities/delete_account.html")
-
-
-@bp.route("/me/calendar/reset", methods=["POST"])
-@logged_in
-def reset_calendar():
-    current_user.calendar_token = secrets.token_urlsafe(24)
-    db.session.commit()
-    flash(_("Your calendar address has been changed; the old one no longer works."), "success")
-    return redirect(url_for("activities.mine"))
-
-
-@bp.route("/me/calendar.png")
-@logged_in
-def personal_feed_qr():
-    if not current_user.calendar_token:
-        abort(404)
-    url = public_url("activities.personal_feed", token=current_user.calendar_token)
-    return Response(qr_png(url, box_size=6), mimetype="image/png", headers={"Cache-Control": "private, no-store"})
 
 
 def _ics(body: bytes, filename: str) -> Response:
@@ -429,17 +324,18 @@ def checkin(shift_id: int, token: str):
         return redirect(url_for("auth.login", next=request.path))
     signup = db.session.scalar(select(Signup).where(Signup.shift_id == shift.id, Signup.user_id == current_user.id))
     if request.method == "POST":
-        try:
-            if request.form.get("action") == "out" and signup is not None:
-                check_out(signup, by=current_user)
-                message = _("Checked out. Thank you for your service!")
-            else:
-                signup = check_in(shift, current_user, by=current_user)
-                message = _("Checked in. Welcome!")
-        except ActivityError as error:
-            db.session.rollback()
-            return render_template("activities/checkin_result.html", error=error.message, shift=shift), 409
-        db.session.commit()
-        flash(message, "success")
-        return redirect(request.path)
+        if request.form.get("action") == "out" and signup is not None:
+            operation, message = (
+                lambda: check_out(signup, by=current_user),
+                _("Checked out. Thank you for your service!"),
+            )
+        else:
+            operation, message = lambda: check_in(shift, current_user, by=current_user), _("Checked in. Welcome!")
+        if apply(operation, message):
+            return redirect(request.path)
+        return render_template("activities/checkin_result.html", shift=shift, signup=signup, error=None), 409
     return render_template("activities/checkin_result.html", shift=shift, signup=signup, error=None)
+
+
+# The volunteer's own pages live in their own module, on this blueprint (imported last: it needs ``bp``).
+from app.activities import me  # noqa: E402, F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -32,6 +32,12 @@ def upcoming_activities(
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
+
+
+def awaiting_close(now: datetime):
+    """SQL: the activity has ended but is still open (published): it took place, but it is not *held* — it counts
+    for no report or rule (``held_activity``) — until its coordinator closes it as completed."""
+    return and_(Activity.status == ActivityStatus.PUBLISHED, Activity.ends_at <= now)
 
 
 def taken_places(shift_ids: list[int]) -> dict[int, int]:

@@ -136,8 +136,10 @@ def update_activity(activity: Activity, data: ActivityData, *, by: User) -> None
     """Edit an activity and its shifts. A change of time or place raises the calendar SEQUENCE and flags every live
     sign-up so the volunteer sees it on "my activities"; a shift with sign-ups cannot be removed or shrunk below them.
     """
-    if activity.status in (ActivityStatus.CANCELLED, ActivityStatus.COMPLETED):
+    if activity.is_closed:
         raise ActivityError("closed", _("A cancelled or completed activity can no longer be edited."))
+    if not activity.is_editable:
+        raise ActivityError("ended", _("This activity has ended: its times and places are now a record."))
     _check_shifts(data.shifts)
     before = (
         activity.venue,
@@ -205,16 +207,18 @@ def _flag_signups(activity: Activity) -> None:
 
 
 def publish_activity(activity: Activity, *, by: User) -> None:
-    if activity.status != ActivityStatus.DRAFT:
+    """Open a draft for sign-up (it appears in the listing and on its poster's page); only a draft is published."""
+    if not activity.is_draft:
         raise ActivityError("not_draft", _("Only a draft can be published."))
     activity.status = ActivityStatus.PUBLISHED
     activity.sequence += 1
+    db.session.flush()
     record("activity.published", activity, actor=by)
 
 
 def cancel_activity(activity: Activity, reason: str, *, by: User) -> None:
     """Cancel with a reason: the calendars get STATUS:CANCELLED and every volunteer signed up sees it."""
-    if activity.status in (ActivityStatus.CANCELLED, ActivityStatus.COMPLETED):
+    if activity.is_closed:
         raise ActivityError("closed", _("This activity is already cancelled or completed."))
     if not reason.strip():
         raise ActivityError("reason_required", _("Please give a reason for the cancellation."))
@@ -222,13 +226,16 @@ def cancel_activity(activity: Activity, reason: str, *, by: User) -> None:
     activity.cancel_reason = reason.strip()
     activity.sequence += 1
     _flag_signups(activity)
+    db.session.flush()
     record("activity.cancelled", activity, actor=by, reason=reason.strip())
 
 
 def complete_activity(activity: Activity, *, by: User) -> None:
-    if activity.status != ActivityStatus.PUBLISHED:
+    """Close a published activity as held (``held_activity``): from now on it counts in every report and rule."""
+    if not activity.is_published:
         raise ActivityError("not_published", _("Only a published activity can be marked completed."))
     activity.status = ActivityStatus.COMPLETED
+    db.session.flush()
     record("activity.completed", activity, actor=by)
 
 
@@ -310,11 +317,11 @@ def waitlist_position(signup: Signup) -> int | None:
 
 def _check_can_join(shift: Shift, user: User, now: datetime) -> Signup | None:
     activity = shift.activity
-    if activity.status == ActivityStatus.CANCELLED:
-        raise ActivityError("cancelled", _("This activity has been cancelled."))
-    if activity.status != ActivityStatus.PUBLISHED:
-        raise ActivityError("not_published", _("This activity is not open for sign-up."))
-    if shift.starts_at <= now:
+    if not shift.is_open_for_signup(now):
+        if activity.is_cancelled:
+            raise ActivityError("cancelled", _("This activity has been cancelled."))
+        if not activity.is_published:
+            raise ActivityError("not_published", _("This activity is not open for sign-up."))
         raise ActivityError("past", _("This shift has already started; sign-up is closed."))
     existing = db.session.scalar(select(Signup).where(Signup.shift_id == shift.id, Signup.user_id == user.id))
     if existing is not None and existing.status != SignupStatus.CANCELLED:

@@ -6,6 +6,7 @@ import hashlib
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import gettext
 from flask_login import UserMixin
 from sqlalchemy import Column, Date, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -75,6 +76,15 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str | None:
         return self.session_token
+
+    @property
+    def display_name(self) -> str:
+        """The name to show anyone, in the reader's language: a deleted (anonymised) account keeps no name, so it
+        reads "Former volunteer" (已注销志愿者) in whatever language the page is in. Use this, never ``name``, on
+        every page and export that shows a person."""
+        if self.anonymised_at is not None:
+            return gettext("Former volunteer")
+        return self.name
 
     @property
     def login_name(self) -> str:

@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.audit.services import client_address, record
+from app.audit.services import client_address
 from app.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, RegistrationForm
-from app.auth.models import User
-from app.auth.services import AccountError, authenticate, change_password, register_volunteer
-from app.auth.sessions import end_session, start_session
+from app.auth.services import authenticate, change_password, log_out, register_volunteer, update_profile
+from app.auth.sessions import start_session
 from app.directory.models import Organization
+from app.domain import apply
 from app.extensions import db
 from app.i18n import localized_name, supported
 from app.permissions import logged_in, public
@@ -65,13 +65,15 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         result = authenticate(form.identifier.data, form.password.data, client_address())
+        if result.user is not None:
+            start_session(result.user, remember=form.remember.data)
+        # One commit either way, and not through apply(): a refused login is not a rule to roll back but a fact to
+        # keep (the throttle that slows the next guess, the audit entry).
+        db.session.commit()
         if result.user is None:
-            db.session.commit()  # keep the throttle and the audit entry
             flash(_login_error_message(result.error, result.wait_seconds), "error")
             status = {"bad_credentials": 401, "inactive": 403}.get(result.error, 429)
             return render_template("auth/login.html", form=form), status
-        start_session(result.user, remember=form.remember.data)
-        db.session.commit()
         if result.user.locale:
             session["lang"] = result.user.locale
         return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
@@ -81,10 +83,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @logged_in
 def logout():
-    record("auth.logout", current_user, actor=current_user)
-    end_session(current_user)
-    db.session.commit()
-    flash(_("You have logged out."), "info")
+    apply(lambda: log_out(current_user._get_current_object()), _("You have logged out."))
     return redirect(url_for("main.index"))
 
 
@@ -95,23 +94,16 @@ def _organization_choices() -> list[tuple[int, str]]:
     return [(0, _("— none —"))] + [(o.id, localized_name(o)) for o in organizations]
 
 
-def register_from_form(form: RegistrationForm) -> User | None:
-    """Create the volunteer a validated registration form describes; on a broken rule, put the message on the
-    field it concerns, roll back and return None."""
+def registration_from_form(form: RegistrationForm) -> dict:
+    """What a validated registration form says, as ``register_volunteer``'s arguments."""
     organization = db.session.get(Organization, form.organization_id.data) if form.organization_id.data else None
-    try:
-        return register_volunteer(
-            name=form.name.data,
-            phone=form.phone.data,
-            password=form.password.data,
-            organization=organization,
-            locale=supported(session.get("lang")),
-        )
-    except AccountError as error:
-        db.session.rollback()
-        field = form.phone if error.code in {"bad_phone", "phone_taken"} else form.password
-        field.errors.append(error.message)
-        return None
+    return {
+        "name": form.name.data,
+        "phone": form.phone.data,
+        "password": form.password.data,
+        "organization": organization,
+        "locale": supported(session.get("lang")),
+    }
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -123,30 +115,26 @@ def register():
         return redirect(next_url or url_for("main.index"))
     form = RegistrationForm()
     form.organization_id.choices = _organization_choices()
-    if form.validate_on_submit() and (user := register_from_form(form)) is not None:
-        start_session(user)
-        db.session.commit()
-        flash(_("Welcome, %(name)s! You are registered as a volunteer.", name=user.name), "success")
+    if form.validate_on_submit() and apply(
+        lambda: start_session(register_volunteer(**registration_from_form(form))),
+        _("Welcome, %(name)s! You are registered as a volunteer.", name=form.name.data.strip()),
+        form=form,
+    ):
         return redirect(next_url or url_for("main.index"))
-    return render_template("auth/register.html", form=form, next_url=next_url)
+    return render_template("auth/register.html", form=form, next_url=next_url), 422 if form.errors else 200
 
 
 @bp.route("/account/password", methods=["GET", "POST"], endpoint="change_password")
 @logged_in
 def change_password_view():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            change_password(current_user, form.current_password.data, form.new_password.data)
-        except AccountError as error:
-            db.session.rollback()
-            target = form.current_password if error.code == "wrong_password" else form.new_password
-            target.errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Your password has been changed. You were logged out everywhere else."), "success")
-            return redirect(url_for("auth.account"))
-    return render_template("auth/change_password.html", form=form)
+    if form.validate_on_submit() and apply(
+        lambda: change_password(current_user, form.current_password.data, form.new_password.data),
+        _("Your password has been changed. You were logged out everywhere else."),
+        form=form,
+    ):
+        return redirect(url_for("auth.account"))
+    return render_template("auth/change_password.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -155,11 +143,11 @@ def account():
     form = ProfileForm(obj=current_user)
     if request.method == "GET":
         form.locale.data = current_user.locale or session.get("lang") or "zh_Hans_CN"
-    if form.validate_on_submit():
-        current_user.name = form.name.data.strip()
-        current_user.locale = form.locale.data
+    if form.validate_on_submit() and apply(
+        lambda: update_profile(current_user, name=form.name.data, locale=form.locale.data, by=current_user),
+        _("Your details have been saved."),
+        form=form,
+    ):
         session["lang"] = form.locale.data
-        db.session.commit()
-        flash(_("Your details have been saved."), "success")
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    return render_template("auth/account.html", form=form), 422 if form.errors else 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit.services import record
 from app.auth.models import LoginThrottle, Role, User
-from app.auth.sessions import revoke_sessions
+from app.auth.sessions import end_session, revoke_sessions
 from app.db_types import utcnow
 from app.directory.models import Organization, Town, Village
 from app.domain import DomainError
@@ -167,18 +168,55 @@ def remember_locale(user: User, locale: str) -> None:
     db.session.flush()
 
 
+def update_profile(user: User, *, name: str, locale: str, by: User) -> list[str]:
+    """Change one's own name and language. The audit entry names the fields that changed, not their values: a
+    deleted account must leave no name behind in the log. Returns the changed fields."""
+    name = (name or "").strip()
+    if not name:
+        raise AccountError("name_required", _("Please enter your name."), field="name")
+    if locale not in current_app.config["LANGUAGES"]:
+        raise AccountError("bad_locale", _("Please choose a language from the list."), field="locale")
+    changed = [field for field, value in (("name", name), ("locale", locale)) if getattr(user, field) != value]
+    user.name, user.locale = name, locale
+    db.session.flush()
+    if changed:
+        record("account.profile_updated", user, actor=by, fields=changed)
+    return changed
+
+
+def log_out(user: User) -> None:
+    """End the current browser's session (its row is revoked, so a replayed cookie no longer works)."""
+    record("auth.logout", user, actor=user)
+    end_session(user)
+    db.session.flush()
+
+
+def renew_calendar_address(user: User) -> bool:
+    """Give the account a new secret calendar address; the old one (if any) stops working at once. Done only on
+    the volunteer's request (a POST), never by opening a page. Returns whether an old address was replaced."""
+    replaced = user.calendar_token is not None
+    user.calendar_token = secrets.token_urlsafe(24)
+    db.session.flush()
+    record("account.calendar_address_renewed" if replaced else "account.calendar_address_created", user, actor=user)
+    return replaced
+
+
 def register_volunteer(
     *, name: str, phone: str, password: str, organization: Organization | None = None, locale: str | None = None
 ) -> User:
     """Create a self-registered volunteer who has consented to the privacy notice. The phone must be free."""
     phone_digits = normalise_phone(phone)
     if phone_digits is None:
-        raise AccountError("bad_phone", _("Please enter a valid mainland mobile number (11 digits, starting with 1)."))
+        raise AccountError(
+            "bad_phone", _("Please enter a valid mainland mobile number (11 digits, starting with 1)."), field="phone"
+        )
     if db.session.scalar(select(User.id).where(User.phone == phone_digits)) is not None:
-        raise AccountError("phone_taken", _("This mobile number is already registered. Please log in instead."))
+        raise AccountError(
+            "phone_taken", _("This mobile number is already registered. Please log in instead."), field="phone"
+        )
     problem = password_problem(password, phone=phone_digits)
     if problem:
-        raise AccountError("weak_password", problem)
+        raise AccountError("weak_password", problem, field="password")
     user = User(
         name=name.strip(),
         phone=phone_digits,
@@ -197,15 +235,18 @@ def register_volunteer(
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """Change one's own password; every other session of the account ends."""
     if not check_password_hash(user.password_hash, current_password):
-        raise AccountError("wrong_password", _("The current password is not correct."))
+        raise AccountError("wrong_password", _("The current password is not correct."), field="current_password")
     problem = password_problem(new_password, phone=user.phone, username=user.username)
     if problem:
-        raise AccountError("weak_password", problem)
+        raise AccountError("weak_password", problem, field="new_password")
     if check_password_hash(user.password_hash, new_password):
-        raise AccountError("same_password", _("The new password must differ from the current one."))
+        raise AccountError(
+            "same_password", _("The new password must differ from the current one."), field="new_password"
+        )
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
     revoke_sessions(user, except_token=user.session_token)
+    db.session.flush()
     record("account.password_changed", user, actor=user)
 
 
@@ -226,20 +267,28 @@ def _check_staff_data(data: StaffData, user: User | None = None) -> str | None:
     """Normalise and check the unique and role-specific fields; returns the normalised phone."""
     phone = normalise_phone(data.phone) if data.phone else None
     if data.phone and phone is None:
-        raise AccountError("bad_phone", _("Please enter a valid mainland mobile number (11 digits, starting with 1)."))
+        raise AccountError(
+            "bad_phone", _("Please enter a valid mainland mobile number (11 digits, starting with 1)."), field="phone"
+        )
     own_id = user.id if user else -1
     if data.username and db.session.scalar(
         select(User.id).where(func.lower(User.username) == data.username.lower(), User.id != own_id)
     ):
-        raise AccountError("username_taken", _("This username is already taken."))
+        raise AccountError("username_taken", _("This username is already taken."), field="username")
     if phone and db.session.scalar(select(User.id).where(User.phone == phone, User.id != own_id)):
-        raise AccountError("phone_taken", _("This mobile number is already registered."))
+        raise AccountError("phone_taken", _("This mobile number is already registered."), field="phone")
     if data.role == Role.COORDINATOR and data.organization is None:
-        raise AccountError("organization_required", _("An organization coordinator needs an organization."))
+        raise AccountError(
+            "organization_required",
+            _("An organization coordinator needs an organization."),
+            field="organization_id",
+        )
     if data.role == Role.TOWN_SUPERVISOR and data.town is None:
-        raise AccountError("town_required", _("A child supervisor needs a town."))
+        raise AccountError("town_required", _("A child supervisor needs a town."), field="town_id")
     if data.role == Role.CHILD_DIRECTOR and not data.villages:
-        raise AccountError("villages_required", _("A child director needs at least one village or community."))
+        raise AccountError(
+            "villages_required", _("A child director needs at least one village or community."), field="village_ids"
+        )
     return phone
 
 
@@ -257,11 +306,13 @@ def _apply_staff_data(user: User, data: StaffData, phone: str | None) -> None:
 def create_staff_account(data: StaffData, password: str, *, by: User | None) -> User:
     """The administrator creates a staff account with a first password the person must change at first login."""
     if not data.username and not data.phone:
-        raise AccountError("login_required", _("Give the account a username or a mobile number to log in with."))
+        raise AccountError(
+            "login_required", _("Give the account a username or a mobile number to log in with."), field="username"
+        )
     phone = _check_staff_data(data)
     problem = password_problem(password, phone=phone, username=data.username)
     if problem:
-        raise AccountError("weak_password", problem)
+        raise AccountError("weak_password", problem, field="password")
     user = User(password_hash=hash_password(password), must_change_password=True, name="", role=data.role)
     _apply_staff_data(user, data, phone)
     db.session.add(user)
@@ -273,11 +324,14 @@ def create_staff_account(data: StaffData, password: str, *, by: User | None) -> 
 def update_staff_account(user: User, data: StaffData, *, by: User) -> None:
     """The administrator edits an account's name, login names, role and what it is linked to."""
     if not data.username and not data.phone:
-        raise AccountError("login_required", _("Give the account a username or a mobile number to log in with."))
+        raise AccountError(
+            "login_required", _("Give the account a username or a mobile number to log in with."), field="username"
+        )
     if user.id == by.id and data.role != Role.ADMIN:
-        raise AccountError("own_role", _("You cannot take the administrator role away from yourself."))
+        raise AccountError("own_role", _("You cannot take the administrator role away from yourself."), field="role")
     phone = _check_staff_data(data, user)
     _apply_staff_data(user, data, phone)
+    db.session.flush()
     record("account.updated", user, actor=by, role=str(data.role))
 
 
@@ -285,10 +339,11 @@ def reset_password(user: User, password: str, *, by: User) -> None:
     """The administrator sets a new password; the person must change it at next login, all sessions end."""
     problem = password_problem(password, phone=user.phone, username=user.username)
     if problem:
-        raise AccountError("weak_password", problem)
+        raise AccountError("weak_password", problem, field="password")
     user.password_hash = hash_password(password)
     user.must_change_password = True
     revoke_sessions(user)
+    db.session.flush()
     record("account.password_reset", user, actor=by)
 
 
@@ -300,21 +355,5 @@ def set_active(user: User, active: bool, *, by: User) -> None:
     user.deactivated_at = None if active else utcnow()
     if not active:
         revoke_sessions(user)
+    db.session.flush()
     record("account.reactivated" if active else "account.deactivated", user, actor=by)
-
-
-def anonymise_account(user: User, *, by: User) -> None:
-    """Delete a volunteer's personal data but keep their sign-ups, so past service still counts in the reports.
-
-    The name becomes a placeholder, the phone and username are removed, the password can never match again and
-    every session ends. Upcoming sign-ups are the caller's to cancel first (so waitlists move up).
-    """
-    user.name = _("Former volunteer")
-    user.username = None
-    user.phone = None
-    user.password_hash = "!"  # noqa: S105 - no werkzeug hash has this form: nobody can log in
-    user.calendar_token = None
-    user.is_active = False
-    user.deactivated_at = user.anonymised_at = utcnow()
-    revoke_sessions(user)
-    record("account.anonymised", user, actor=by)

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from app.activities.models import Activity, ActivityStatus
 from app.audit.services import record
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.childcare.models import ActivityRegistration, Attendance, Child, ChildStatus, ProblemSource
 from app.childcare.services import ChildError, raise_problem, today
 from app.db_types import utcnow
 from app.extensions import db
-from app.permissions import can_view_child
+from app.permissions import can_register_children, can_view_child
 
 
 def register_child(activity: Activity, child: Child, *, by: User) -> ActivityRegistration:
     """A child director signs up a child of their villages for an upcoming activity, within the expected number."""
-    if not can_view_child(child, by) or by.role not in (Role.CHILD_DIRECTOR, Role.ADMIN):
+    if not can_view_child(child, by) or not can_register_children(by):
         raise ChildError("not_yours", _("You can only register children of your own villages."))
     if activity.status != ActivityStatus.PUBLISHED or activity.starts_at <= utcnow():
         raise ChildError("not_upcoming", _("Children can be registered only for an upcoming published activity."))
@@ -42,14 +42,40 @@ def register_child(activity: Activity, child: Child, *, by: User) -> ActivityReg
     return registration
 
 
+def attendance_pool(activity: Activity) -> Select:
+    """The children whose attendance may be marked at ``activity`` (a ``select(Child)``): those registered for it by
+    their child directors and, for an activity held in a town, the files of that town (of its village, if it has
+    one). An activity with no town: its registered children only — nobody chooses among the county's files."""
+    condition = Child.id.in_(
+        select(ActivityRegistration.child_id).where(ActivityRegistration.activity_id == activity.id)
+    )
+    if activity.town_id:
+        local = Child.town_id == activity.town_id
+        if activity.village_id:
+            local = and_(local, Child.village_id == activity.village_id)
+        condition = or_(condition, local)
+    return select(Child).where(condition)
+
+
+def may_attend(activity: Activity, child: Child) -> bool:
+    """Whether ``child`` is in the activity's attendance pool (see ``attendance_pool``)."""
+    return (
+        db.session.scalar(attendance_pool(activity).where(Child.id == child.id).with_only_columns(Child.id)) is not None
+    )
+
+
 def mark_attendance(activity: Activity, child: Child, *, by: User, concern: str = "") -> Attendance:
-    """Mark that a child attended; a concern noted on the spot opens a problem on the file for the child director."""
+    """Mark that a child attended; a concern noted on the spot opens a problem on the file for the child director.
+    Only a child registered for the activity, or of the activity's own town (and village), can be marked."""
     if activity.status == ActivityStatus.CANCELLED or activity.starts_at > utcnow():
         raise ChildError("not_held", _("Attendance can be marked once the activity has started."))
     if child.status != ChildStatus.ACTIVE:
         raise ChildError("closed", _("This child's file is closed."))
-    if activity.town_id and child.town_id != activity.town_id:
-        raise ChildError("other_town", _("This child does not live in the activity's town."))
+    if not may_attend(activity, child):
+        raise ChildError(
+            "not_in_pool",
+            _("Only children registered for the activity, or living where it is held, can be marked as attending."),
+        )
     existing = db.session.scalar(
         select(Attendance).where(Attendance.activity_id == activity.id, Attendance.child_id == child.id)
     )
@@ -75,6 +101,7 @@ def remove_attendance(attendance: Attendance, *, by: User) -> None:
     """Undo a wrongly marked attendance; the audit log keeps that it was there."""
     record("child.attendance_removed", attendance.child, actor=by, activity=attendance.activity_id)
     db.session.delete(attendance)
+    db.session.flush()
 
 
 def children_reached(activity_ids: list[int]) -> dict[int, int]:

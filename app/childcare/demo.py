@@ -1,7 +1,14 @@
-"""Demo children (obviously fictional: every name contains 演示), with visits, some overdue, and attendance."""
+"""Demo children (obviously fictional: every name contains 演示), with visits, some overdue, and attendance.
+
+The files are on record from the spring of 2024 (the plan's survey: files complete by the end of May 2024), and the
+demo director's files carry a visit history from then to today, kept by habits from diligent to patchy, so the R3
+pages show real figures for 2024, 2025 and 2026; the last weeks are fixed so the director's list always has a child
+overdue, some due this week and some up to date.
+"""
 
 from __future__ import annotations
 
+import random
 from datetime import date, time, timedelta
 
 from sqlalchemy import select
@@ -26,8 +33,22 @@ CATEGORY_CYCLE = [
 ]
 
 
+# The survey put the demo's files on record between March and May 2024.
+ON_RECORD_FROM = date(2024, 3, 4)
+# How reliably each of the director's children is contacted and visited (a share of the windows met).
+DILIGENCE = (0.97, 0.9, 0.8, 0.93, 0.65, 0.95, 0.85, 0.75, 0.98, 0.9, 0.7, 0.88, 0.6, 0.92)
+# The director's children's last weeks are written by hand (below) from this many days ago.
+RECENT_DAYS = 45
+FINDINGS = {
+    VisitKind.PHONE: "演示数据：电话联系监护人，孩子状态良好。",
+    VisitKind.VIDEO: "演示数据：视频通话，孩子学习正常。",
+    VisitKind.HOME: "演示数据：入户走访，居住环境安全。",
+}
+
+
 def seed_demo_children(today: date) -> None:
-    """About thirty children in the demo villages; the Shuangshipu director's two villages get visit histories."""
+    """About thirty children in the demo villages, on record since the spring of 2024; the Shuangshipu director's
+    two villages get visit histories."""
     if db.session.scalar(select(Child.id).where(Child.is_demo)) is not None:
         return
     director = db.session.scalar(select(User).where(User.username == "director-shuangshipu"))
@@ -49,6 +70,7 @@ def seed_demo_children(today: date) -> None:
             guardian_relation="祖父母",
             parents_workplace="西安" if index % 3 else "宝鸡",
             director_id=director.id if director and village.id in own else None,
+            on_record_since=ON_RECORD_FROM + timedelta(days=3 * index),
             is_demo=True,
         )
         db.session.add(child)
@@ -56,6 +78,11 @@ def seed_demo_children(today: date) -> None:
     db.session.flush()
     if director is None:
         return
+    mine = [child for child in children if child.director_id == director.id]
+    for index, child in enumerate(mine):
+        # The first twelve get hand-written last weeks; the others' habits run on to yesterday.
+        until = today - timedelta(days=RECENT_DAYS) if child in children[:12] else today - timedelta(days=1)
+        _visit_history(child, director, until, DILIGENCE[index % len(DILIGENCE)], random.Random(index))
     for index, child in enumerate(children[:12]):
         # A spread of histories: some up to date, some due this week, some overdue.
         days_since_home = (3, 12, 25, 40)[index % 4]
@@ -80,6 +107,33 @@ def seed_demo_children(today: date) -> None:
             )
     _past_activity_with_attendance(children[:8], director, today)
     _demo_pairings(children[8:10], today)
+
+
+def _visit_history(child: Child, director: User, until: date, diligence: float, rng: random.Random) -> None:
+    """Visits from the week the child came on record to ``until``: in each part of each week a contact (each half
+    with a risk flag: the default policy), in each part of each month a home visit, each with ``diligence``."""
+    risky = bool(child.risk_flags)
+    days: dict[date, VisitKind] = {}
+    month = child.on_record_since.replace(day=1)
+    while month <= until:
+        following = (month + timedelta(days=32)).replace(day=1)
+        halves = [(month, month.replace(day=14)), (month.replace(day=15), following - timedelta(days=1))]
+        for first, last in halves if risky else [(month, following - timedelta(days=1))]:
+            if rng.random() < diligence - 0.05:
+                days[first + timedelta(days=rng.randrange((last - first).days + 1))] = VisitKind.HOME
+        month = following
+    monday = child.on_record_since - timedelta(days=child.on_record_since.weekday())
+    while monday <= until:
+        for offset, length in ((0, 3), (3, 4)) if risky else ((0, 7),):
+            if rng.random() < diligence:
+                day = monday + timedelta(days=offset + rng.randrange(length))
+                days.setdefault(day, rng.choice([VisitKind.PHONE, VisitKind.PHONE, VisitKind.VIDEO]))
+        monday += timedelta(days=7)
+    for day, kind in sorted(days.items()):
+        if child.on_record_since - timedelta(days=7) <= day <= until:
+            db.session.add(
+                Visit(child_id=child.id, kind=kind, visited_on=day, findings=FINDINGS[kind], author_id=director.id)
+            )
 
 
 def _past_activity_with_attendance(children: list[Child], director: User, today: date) -> None:

@@ -41,6 +41,13 @@ class ChildForm(FlaskForm):
     guardian_phone = StringField(_l("Guardian's phone"), validators=[Length(max=20)])
     parents_workplace = StringField(_l("Where the parents work"), validators=[Length(max=120)])
     caregiver_name = StringField(_l("Entrusted caregiver"), validators=[Length(max=40)])
+    on_record_since = DateField(
+        _l("On record since"),
+        validators=[DATE_REQUIRED],
+        description=_l("Since when the child is on the county's books: visits from this day count."),
+    )
+    # Only the administrator chooses (the page removes it for others): active child directors of the village.
+    director_id = SelectField(_l("Child director"), coerce=int, default=0)
 
 
 TEXT = [DataRequired(message=_l("Please write something.")), Length(max=5000)]
@@ -104,17 +111,31 @@ class ChildImportForm(FlaskForm):
     )
 
 
-def _days(label):
+def _days(label, most: int, description=None):
     return IntegerField(
         label,
         validators=[
             InputRequired(message=_l("Please enter a number of days.")),
-            NumberRange(min=1, max=365, message=_l("Between 1 and 365 days.")),
+            NumberRange(min=1, max=most, message=_l("Between 1 and %(max)d days.")),
         ],
+        description=description,
     )
 
 
 class VisitPolicyForm(FlaskForm):
-    contact_days = _days(_l("Contact at least every (days)"))
-    home_days = _days(_l("Home visit at least every (days)"))
-    home_days_risk = _days(_l("Home visit with a risk flag at least every (days)"))
+    """R3's intervals (``app.childcare.visits``): a week (month) is cut into as many windows of this many days as
+    fit in it, each needing a contact (home visit); 7 and 30 are the plan's weekly and monthly rule."""
+
+    contact_days = _days(_l("Contact at least every (days)"), 7, _l("7: once a week, as the plan asks."))
+    home_days = _days(_l("Home visit at least every (days)"), 31, _l("30: once a month, as the plan asks."))
+    contact_days_risk = _days(
+        _l("Contact with a risk flag at least every (days)"),
+        7,
+        _l("No more than the ordinary interval. 3: Monday–Wednesday and Thursday–Sunday."),
+    )
+    home_days_risk = _days(
+        _l("Home visit with a risk flag at least every (days)"),
+        31,
+        _l("No more than the ordinary interval. 14: the 1st–14th and the 15th to the month's end."),
+    )
+    problem_escalation_days = _days(_l("A problem unresolved after (days) goes to the town's child supervisor"), 90)

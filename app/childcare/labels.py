@@ -11,6 +11,7 @@ from app.childcare.models import (
     ChildStatus,
     CloseReason,
     Gender,
+    ProblemSource,
     ProblemStatus,
     RiskFlag,
     VisitKind,
@@ -34,6 +35,7 @@ CHILD_LABELS = {
     CloseReason.TURNED_18: _l("Turned 18"),
     CloseReason.PARENTS_RETURNED: _l("Parents returned"),
     CloseReason.MOVED_AWAY: _l("Moved away"),
+    CloseReason.AGE_LIMIT: _l("Reached the age limit"),
     CloseReason.OTHER: _l("Other reason"),
     VisitKind.PHONE: _l("Phone contact"),
     VisitKind.VIDEO: _l("Video contact"),
@@ -50,6 +52,38 @@ CHILD_LABELS = {
     ProblemStatus.RESOLVED: _l("Resolved"),
     CheckLevel.COUNTY_SPOT: _l("County spot check"),
     CheckLevel.TOWN_FULL: _l("Town full check"),
+}
+
+# The fields of a file, as the form, the import's errors and the file's history name them.
+FIELD_LABELS = {
+    "name": _l("Name"),
+    "gender": _l("Gender"),
+    "birth_date": _l("Date of birth"),
+    "id_number": _l("Resident ID number"),
+    "village_id": _l("Village or community"),
+    "school_id": _l("School"),
+    "grade": _l("Grade"),
+    "categories": _l("Categories"),
+    "risk_flags": _l("Risk flags"),
+    "father_name": _l("Father's name"),
+    "mother_name": _l("Mother's name"),
+    "guardian_name": _l("Guardian's name"),
+    "guardian_relation": _l("Guardian's relationship to the child"),
+    "guardian_phone": _l("Guardian's phone"),
+    "parents_workplace": _l("Where the parents work"),
+    "caregiver_name": _l("Entrusted caregiver"),
+    "director_id": _l("Child director"),
+    "status": _l("Status"),
+    "close_reason": _l("Reason for closing"),
+    "on_record_since": _l("On record since"),
+}
+# Where a problem was raised, as the file's problem list says it.
+SOURCE_LABELS = {
+    ProblemSource.FILE: _l("Recorded on the file"),
+    ProblemSource.VISIT: _l("Found on a visit"),
+    ProblemSource.ACTIVITY: _l("Noted at an activity"),
+    ProblemSource.MENTORING: _l("Raised by a mentor"),
+    ProblemSource.CHECK: _l("Found at a file check"),
 }
 
 

@@ -53,6 +53,7 @@ class CloseReason(StrEnum):
     TURNED_18 = "turned_18"
     PARENTS_RETURNED = "parents_returned"
     MOVED_AWAY = "moved_away"
+    AGE_LIMIT = "age_limit"  # a left-behind child at 16, a child in difficulty at 18
     OTHER = "other_reason"
 
 

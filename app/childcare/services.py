@@ -1,8 +1,8 @@
-"""Rules for children's files: validation of the resident ID number, masking, and every change with its audit."""
+"""Rules for children's files: the resident ID number and masking, and the file's timeline entries (visits, work
+log, care, problems, checks), each with its audit. The file itself (its data, director, history): ``files.py``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
@@ -17,10 +17,7 @@ from app.childcare.models import (
     CareKind,
     CheckLevel,
     Child,
-    ChildStatus,
-    CloseReason,
     FileCheck,
-    Gender,
     Problem,
     ProblemSource,
     ProblemStatus,
@@ -29,9 +26,9 @@ from app.childcare.models import (
     WorkLogEntry,
 )
 from app.db_types import utcnow
-from app.directory.models import Village
 from app.domain import DomainError
 from app.extensions import db
+from app.permissions import can_record_check
 from app.timeutils import to_local
 
 
@@ -50,7 +47,9 @@ def normalise_id_number(raw: str) -> str:
         return ric.validate(raw.strip().upper())
     except (StdnumError, KeyError, ValueError):  # stdnum raises KeyError for some region codes it half-knows
         raise ChildError(
-            "bad_id_number", _("This is not a valid resident ID number (18 characters, with a correct check digit).")
+            "bad_id_number",
+            _("This is not a valid resident ID number (18 characters, with a correct check digit)."),
+            field="id_number",
         ) from None
 
 
@@ -70,66 +69,6 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-@dataclass
-class ChildData:
-    name: str
-    gender: Gender
-    birth_date: date
-    village: Village
-    id_number: str | None = None
-    school_id: int | None = None
-    grade: str = ""
-    categories: list[str] = field(default_factory=list)
-    risk_flags: list[str] = field(default_factory=list)
-    father_name: str = ""
-    mother_name: str = ""
-    guardian_name: str = ""
-    guardian_relation: str = ""
-    guardian_phone: str = ""
-    parents_workplace: str = ""
-    caregiver_name: str = ""
-    director_id: int | None = None
-
-
-def check_child_data(data: ChildData, *, is_new: bool, child_id: int | None = None) -> str | None:
-    """Check a file's data (shared by the form and the import); returns the normalised ID number."""
-    if data.birth_date > today():
-        raise ChildError("future_birth", _("The date of birth cannot be in the future."))
-    if is_new and data.birth_date <= today().replace(year=today().year - 18):
-        raise ChildError("adult", _("A new file is only for a child under 18."))
-    number = normalise_id_number(data.id_number) if data.id_number else None
-    if number and ric.get_birth_date(number) != data.birth_date:
-        raise ChildError("id_birth_mismatch", _("The ID number does not match the date of birth."))
-    if number and db.session.scalar(select(Child.id).where(Child.id_number == number, Child.id != (child_id or -1))):
-        raise ChildError("duplicate_id", _("A file with this ID number already exists."))
-    return number
-
-
-def save_child(child: Child, data: ChildData, *, by: User) -> Child:
-    """Create or update a file. A new file is for a child under 18; the ID number, when given, must be valid,
-    unique, and agree with the birth date."""
-    is_new = child.id is None
-    number = check_child_data(data, is_new=is_new, child_id=child.id)
-    for key in ChildData.__dataclass_fields__:
-        if key not in {"village", "id_number"}:
-            setattr(child, key, getattr(data, key))
-    child.name = data.name.strip()
-    child.id_number = number
-    child.village_id = data.village.id
-    child.town_id = data.village.town_id
-    db.session.add(child)
-    db.session.flush()
-    record("child.created" if is_new else "child.updated", child, actor=by)
-    return child
-
-
-def close_file(child: Child, reason: CloseReason, *, by: User) -> None:
-    child.status = ChildStatus.CLOSED
-    child.close_reason = reason
-    child.closed_at = utcnow()
-    record("child.closed", child, actor=by, reason=str(reason))
-
-
 def _not_future(day: date) -> None:
     if day > today():
         raise ChildError("future_date", _("The date cannot be in the future."))
@@ -143,9 +82,11 @@ def record_visit(
     findings: str,
     caregiver_ability: str = "",
     psychological_needs: str = "",
+    problem: str = "",
     by: User,
 ) -> Visit:
-    """A contact or home visit (R3), with what was found, the entrusted caregiver's ability and psychological needs."""
+    """A contact or home visit (R3), with what was found, the entrusted caregiver's ability and psychological needs;
+    a problem found on the visit opens a problem on the file (source: the visit)."""
     _not_future(visited_on)
     visit = Visit(
         child_id=child.id,
@@ -159,10 +100,13 @@ def record_visit(
     db.session.add(visit)
     db.session.flush()
     record("child.visit_recorded", child, actor=by, visit=visit.id, kind=str(kind))
+    if problem.strip():
+        raise_problem(child, description=problem, found_on=visited_on, by=by, source=ProblemSource.VISIT)
     return visit
 
 
 def add_work_log(child: Child, *, logged_on: date, text: str, by: User) -> WorkLogEntry:
+    """工作日志: a dated note on the child's case, not in the future."""
     _not_future(logged_on)
     entry = WorkLogEntry(child_id=child.id, logged_on=logged_on, text=text.strip(), author_id=by.id)
     db.session.add(entry)
@@ -174,6 +118,7 @@ def add_work_log(child: Child, *, logged_on: date, text: str, by: User) -> WorkL
 def add_care_action(
     child: Child, *, kind: CareKind, acted_on: date, organization_id: int | None, notes: str, by: User
 ) -> CareAction:
+    """关爱帮扶: a relief enrolment, rehabilitation, education support or counselling referral, by an organization."""
     _not_future(acted_on)
     action = CareAction(
         child_id=child.id,
@@ -185,7 +130,7 @@ def add_care_action(
     )
     db.session.add(action)
     db.session.flush()
-    record("child.care_recorded", child, actor=by, action=action.id, kind=str(kind))
+    record("child.care_recorded", child, actor=by, care_action=action.id, kind=str(kind))
     return action
 
 
@@ -228,13 +173,21 @@ def update_problem(problem: Problem, *, status: ProblemStatus, handler: str, sol
     problem.handler = handler.strip()
     problem.solution = solution.strip()
     problem.resolved_on = today() if status == ProblemStatus.RESOLVED else None
+    db.session.flush()
     record("child.problem_updated", problem, actor=by, child=problem.child_id, status=str(status))
 
 
 def record_file_check(
     child: Child, *, level: CheckLevel, checked_on: date, passed: bool, remarks: str, by: User
 ) -> FileCheck:
-    """R4: a town's full check or the county's spot check of this file."""
+    """R4: a town's full check or the county's spot check of this file. The county's spot check is the county's
+    (the administrator's) alone, a town's full check its own supervisor's (``permissions.can_record_check``)."""
+    if not can_record_check(child, level, by):
+        raise ChildError(
+            "check_not_yours",
+            _("The county spot check is recorded by the county; a town's full check by that town's supervisor."),
+            field="level",
+        )
     _not_future(checked_on)
     check = FileCheck(
         child_id=child.id, level=level, checked_on=checked_on, passed=passed, remarks=remarks.strip(), checker_id=by.id

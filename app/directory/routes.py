@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -11,8 +11,9 @@ from sqlalchemy.orm import selectinload
 from app.db_types import row_id
 from app.directory.forms import ImportForm, OrganizationForm, VillageForm
 from app.directory.models import Organization, OrganizationKind, Town, Village, VillageKind
-from app.directory.services import DirectoryError, import_schools, import_villages, save_organization, save_village
+from app.directory.services import ImportResult, import_schools, import_villages, save_organization, save_village
 from app.directory.services import set_active as set_directory_active
+from app.domain import apply
 from app.extensions import db
 from app.i18n import localized_name
 from app.labels import ORGANIZATION_KIND_LABELS, VILLAGE_KIND_LABELS
@@ -69,26 +70,23 @@ def _organization_form_page(organization: Organization):
     if request.method == "GET" and organization.id is not None:
         form.kind.data = organization.kind.value
         form.town_id.data = organization.town_id or 0
-    if form.validate_on_submit():
-        try:
-            save_organization(
-                organization,
-                by=current_user,
-                code=form.code.data.strip().lower(),
-                kind=OrganizationKind(form.kind.data),
-                name_zh=form.name_zh.data.strip(),
-                name_en=(form.name_en.data or "").strip(),
-                short_name_zh=(form.short_name_zh.data or "").strip(),
-                town_id=form.town_id.data or None,
-            )
-        except DirectoryError as error:
-            db.session.rollback()
-            form.code.errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("“%(name)s” has been saved.", name=organization.name_zh), "success")
-            return redirect(url_for("directory.organizations"))
-    return render_template("directory/organization_form.html", form=form, organization=organization)
+    if form.validate_on_submit() and apply(
+        lambda: save_organization(
+            organization,
+            by=current_user,
+            code=form.code.data.strip().lower(),
+            kind=OrganizationKind(form.kind.data),
+            name_zh=form.name_zh.data.strip(),
+            name_en=(form.name_en.data or "").strip(),
+            short_name_zh=(form.short_name_zh.data or "").strip(),
+            town_id=form.town_id.data or None,
+        ),
+        _("“%(name)s” has been saved.", name=form.name_zh.data.strip()),
+        form=form,
+    ):
+        return redirect(url_for("directory.organizations"))
+    page = render_template("directory/organization_form.html", form=form, organization=organization)
+    return page, 422 if form.errors else 200
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
@@ -106,12 +104,11 @@ def edit_organization(organization_id: int):
 def _toggle_active(obj: Organization | Village, back: str):
     """Deactivate or reactivate from a list's button; records stay, only new choices stop offering it."""
     active = request.form.get("active") == "1"
-    set_directory_active(obj, active, by=current_user)
-    db.session.commit()
     if active:
-        flash(_("“%(name)s” is active again.", name=obj.name_zh), "success")
+        message = _("“%(name)s” is active again.", name=obj.name_zh)
     else:
-        flash(_("“%(name)s” has been deactivated. Its records are kept.", name=obj.name_zh), "success")
+        message = _("“%(name)s” has been deactivated. Its records are kept.", name=obj.name_zh)
+    apply(lambda: set_directory_active(obj, active, by=current_user), message)
     return redirect(back)
 
 
@@ -154,26 +151,20 @@ def _village_form_page(village: Village):
         form.kind.data = village.kind.value
     elif request.method == "GET":
         form.town_id.data = request.args.get("town", type=row_id)
-    if form.validate_on_submit():
-        if db.session.get(Town, form.town_id.data) is None:
-            abort(400)
-        try:
-            save_village(
-                village,
-                by=current_user,
-                town_id=form.town_id.data,
-                name_zh=form.name_zh.data.strip(),
-                name_en=(form.name_en.data or "").strip(),
-                kind=VillageKind(form.kind.data),
-            )
-        except DirectoryError as error:
-            db.session.rollback()
-            form.name_zh.errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("“%(name)s” has been saved.", name=village.name_zh), "success")
-            return redirect(url_for("directory.villages", town=village.town_id))
-    return render_template("directory/village_form.html", form=form, village=village)
+    if form.validate_on_submit() and apply(
+        lambda: save_village(
+            village,
+            by=current_user,
+            town_id=form.town_id.data,
+            name_zh=form.name_zh.data.strip(),
+            name_en=(form.name_en.data or "").strip(),
+            kind=VillageKind(form.kind.data),
+        ),
+        _("“%(name)s” has been saved.", name=form.name_zh.data.strip()),
+        form=form,
+    ):
+        return redirect(url_for("directory.villages", town=village.town_id))
+    return render_template("directory/village_form.html", form=form, village=village), 422 if form.errors else 200
 
 
 @bp.route("/villages/new", methods=["GET", "POST"])
@@ -203,14 +194,11 @@ def import_csv():
     result = None
     if form.validate_on_submit():
         importer = import_villages if form.what.data == "villages" else import_schools
-        result = importer(form.file.data.read(), by=current_user)
-        if result.errors:
-            db.session.rollback()
-            flash(_("Nothing was imported: please correct the rows listed below and upload the file again."), "error")
-        else:
-            db.session.commit()
-            flash(
-                _("Imported: %(created)d added, %(updated)d updated.", created=result.created, updated=result.updated),
-                "success",
-            )
+        result = ImportResult()  # filled in either way: the counts, or every bad row
+        apply(
+            lambda: importer(form.file.data.read(), by=current_user, result=result),
+            lambda: _(
+                "Imported: %(created)d added, %(updated)d updated.", created=result.created, updated=result.updated
+            ),
+        )
     return render_template("directory/import.html", form=form, result=result), 422 if result and result.errors else 200

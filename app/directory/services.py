@@ -32,12 +32,12 @@ def save_organization(organization: Organization, *, by: User, **values) -> Orga
     """Create (when new) or update an organization; its code must be unique and URL-safe."""
     code = values.get("code", organization.code)
     if not code or not CODE_RE.match(code):
-        raise DirectoryError("bad_code", _("Use 2–60 lowercase letters, digits and dashes for the code."))
+        raise DirectoryError("bad_code", _("Use 2–60 lowercase letters, digits and dashes for the code."), field="code")
     clash = db.session.scalar(
         select(Organization.id).where(Organization.code == code, Organization.id != (organization.id or -1))
     )
     if clash is not None:
-        raise DirectoryError("code_taken", _("Another organization already uses this code."))
+        raise DirectoryError("code_taken", _("Another organization already uses this code."), field="code")
     is_new = organization.id is None
     for key, value in values.items():
         setattr(organization, key, value)
@@ -55,7 +55,9 @@ def save_village(village: Village, *, by: User, **values) -> Village:
         select(Village.id).where(Village.town_id == town_id, Village.name_zh == name, Village.id != (village.id or -1))
     )
     if clash is not None:
-        raise DirectoryError("name_taken", _("This town already has a village or community with that name."))
+        raise DirectoryError(
+            "name_taken", _("This town already has a village or community with that name."), field="name_zh"
+        )
     is_new = village.id is None
     for key, value in values.items():
         setattr(village, key, value)
@@ -68,6 +70,7 @@ def save_village(village: Village, *, by: User, **values) -> Village:
 def set_active(obj: Organization | Village, active: bool, *, by: User) -> None:
     """Deactivate (hide from new choices, keep in history) or reactivate an organization or village."""
     obj.is_active = active
+    db.session.flush()
     kind = "village" if isinstance(obj, Village) else "organization"
     record(f"{kind}.{'reactivated' if active else 'deactivated'}", obj, actor=by)
 
@@ -105,6 +108,17 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+class ImportRejectedError(DirectoryError):
+    """A file with any bad row imports nothing: ``result.errors`` lists each bad row (line, message)."""
+
+    def __init__(self, result: ImportResult) -> None:
+        super().__init__(
+            "import_rejected",
+            _("Nothing was imported: please correct the rows listed below and upload the file again."),
+        )
+        self.result = result
 
 
 def decode_csv(raw: bytes) -> str:
@@ -148,9 +162,11 @@ def _read_rows(raw: bytes, required: set[str]) -> tuple[list[tuple[int, dict[str
     return rows, []
 
 
-def import_villages(raw: bytes, *, by: User) -> ImportResult:
-    """Load villages and communities from CSV (columns town, name_zh, name_en, kind). All rows or none."""
-    result = ImportResult()
+def import_villages(raw: bytes, *, by: User, result: ImportResult | None = None) -> ImportResult:
+    """Load villages and communities from CSV (columns town, name_zh, name_en, kind). All rows or none: a file with
+    a bad row raises ``ImportRejectedError`` listing every bad row, before anything is written. The counts and errors go
+    into ``result`` when the caller passes one (to show them whatever the outcome)."""
+    result = result if result is not None else ImportResult()
     rows, result.errors = _read_rows(raw, {"town", "name_zh"})
     towns = list(db.session.scalars(select(Town)))
     planned: dict[tuple[int, str], tuple[int, dict]] = {}
@@ -168,7 +184,7 @@ def import_villages(raw: bytes, *, by: User) -> ImportResult:
         else:
             planned[(town.id, row["name_zh"])] = (line, row | {"kind": VILLAGE_KINDS[kind_text]})
     if result.errors:
-        return result
+        raise ImportRejectedError(result)
     for (town_id, name), (_line, row) in planned.items():
         village = db.session.scalar(select(Village).where(Village.town_id == town_id, Village.name_zh == name))
         if village is None:
@@ -194,9 +210,10 @@ def _next_school_code() -> str:
     return f"school-{number}"
 
 
-def import_schools(raw: bytes, *, by: User) -> ImportResult:
-    """Load schools from CSV (columns town, name_zh, name_en, code). Matched by code, else by town and name."""
-    result = ImportResult()
+def import_schools(raw: bytes, *, by: User, result: ImportResult | None = None) -> ImportResult:
+    """Load schools from CSV (columns town, name_zh, name_en, code). Matched by code, else by town and name. All rows
+    or none, as for villages (``ImportRejectedError``; ``result`` likewise)."""
+    result = result if result is not None else ImportResult()
     rows, result.errors = _read_rows(raw, {"town", "name_zh"})
     towns = list(db.session.scalars(select(Town)))
     seen: set[str] = set()
@@ -220,7 +237,7 @@ def import_schools(raw: bytes, *, by: User) -> ImportResult:
             seen.add(code or row["name_zh"])
             valid.append((town, code, row))
     if result.errors:
-        return result
+        raise ImportRejectedError(result)
     for town, code, row in valid:
         query = select(Organization).where(Organization.kind == OrganizationKind.SCHOOL)
         if code:

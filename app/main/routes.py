@@ -1,23 +1,25 @@
-"""Home page, privacy notice, health check."""
+"""Home page (each role's worklist first, then the menu), the worklists in full, privacy notice, health check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import selectinload
 
 from app.activities.queries import taken_places, upcoming_activities
 from app.auth.models import Role
-from app.childcare.models import Child
 from app.childcare.services import today
-from app.childcare.visits import overdue_or_due_soon
+from app.db_types import utcnow
+from app.directory.models import Town
 from app.extensions import csrf, db
-from app.permissions import Permission, can, child_scope, public
+from app.main import worklists
+from app.permissions import Permission, can, permission_required, public
 
 bp = Blueprint("main", __name__)
+MAX_PAGE = 10_000  # a larger ?page= would overflow the database's OFFSET: the first page instead
 
 # What each role does under the plan, shown on the home page.
 ROLE_SUMMARIES = {
@@ -71,14 +73,90 @@ def index():
         shown = [(label, endpoint) for perm, label, endpoint in HOME_ACTIONS if perm is None or can(perm)]
         actions = [item for i, item in enumerate(shown) if item[1] not in {e for _l, e in shown[:i]}]
     summary = ROLE_SUMMARIES.get(current_user.role) if current_user.is_authenticated else None
-    due = []
-    if can(Permission.EDIT_CHILDREN):
-        due = overdue_or_due_soon(child_scope(select(Child).options(selectinload(Child.village))), today())
+    work = worklists.home(current_user, today(), utcnow()) if current_user.is_authenticated else None
     upcoming = upcoming_activities(limit=8)
     taken = taken_places([s.id for a in upcoming for s in a.shifts])
     return render_template(
-        "main/index.html", actions=actions, summary=summary, upcoming=upcoming, taken=taken, due=due, today=today()
+        "main/index.html", actions=actions, summary=summary, upcoming=upcoming, taken=taken, work=work, today=today()
     )
+
+
+def _page() -> int:
+    """The page of a full list from ``?page=``: anything but a sensible page number is the first page."""
+    page = request.args.get("page", 1, type=int)
+    return page if 0 < page <= MAX_PAGE else 1
+
+
+def _full_list(template: str, listing: worklists.Capped, page: int, **context):
+    """A full worklist, one page of ``worklists.PAGE`` rows, with links to the other pages."""
+
+    def page_url(number: int) -> str:
+        return url_for(request.endpoint, **{**(request.view_args or {}), **request.args.to_dict(), "page": number})
+
+    pages = max(1, -(-listing.total // worklists.PAGE))
+    return render_template(
+        template, listing=listing, page=page, pages=pages, page_url=page_url, today=today(), **context
+    )
+
+
+@bp.route("/worklist/problems")
+@permission_required(Permission.EDIT_CHILDREN)
+def problems_raised():
+    """Every open problem raised by others on the director's files."""
+    return _problems_page("raised", worklists.raised_by_others)
+
+
+@bp.route("/worklist/problems/mine")
+@permission_required(Permission.EDIT_CHILDREN)
+def problems_own():
+    """Every open problem the director raised on their own files."""
+    return _problems_page("own", worklists.own_problems)
+
+
+def _problems_page(which: str, query):
+    page = _page()
+    listing = query(current_user, today(), limit=worklists.PAGE, offset=(page - 1) * worklists.PAGE)
+    return _full_list("main/problems.html", listing, page, which=which)
+
+
+@bp.route("/worklist/escalated")
+@permission_required(Permission.CHECK_FILES)
+def escalated():
+    """Problems left unresolved past the escalation days: a supervisor's town; the county, or one town of it."""
+    page, town, notice, days = _page(), None, None, worklists.escalation_days()
+    code = request.args.get("town", "").strip()
+    if code:
+        town = db.session.scalar(select(Town).where(Town.code == code))
+        if town is None:
+            notice = _("There is no such town: showing the whole county.")
+    listing = worklists.escalated(
+        current_user,
+        today(),
+        days=days,
+        town_id=town.id if town else None,
+        limit=worklists.PAGE,
+        offset=(page - 1) * worklists.PAGE,
+    )
+    return _full_list("main/escalated.html", listing, page, town=town, notice=notice, days=days)
+
+
+@bp.route("/worklist/age-limit")
+@permission_required(Permission.EDIT_CHILDREN)
+def age_limit():
+    """Every file of the director's villages that has reached its age limit, to confirm closing."""
+    listing = worklists.at_age_limit(current_user, today(), limit=None)
+    return render_template("main/age_limit.html", listing=listing, today=today())
+
+
+@bp.route("/worklist/activities")
+@permission_required(Permission.MANAGE_ACTIVITIES)
+def ended_activities():
+    """Every activity of the coordinator's organization that has ended but is not closed yet."""
+    page = _page()
+    listing = worklists.ended_not_closed(
+        current_user, utcnow(), limit=worklists.PAGE, offset=(page - 1) * worklists.PAGE
+    )
+    return _full_list("main/ended_activities.html", listing, page)
 
 
 @bp.route("/privacy")

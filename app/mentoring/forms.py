@@ -1,21 +1,42 @@
-"""Forms for pairings, screenings and sessions."""
+"""Forms for proposals, pairings, screenings and sessions."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.mentoring.labels import CONSENT_LABELS, PAIRING_KIND_LABELS
 
 DATE = InputRequired(message=_l("Please enter a valid date."))
+KIND_CHOICES = [(k.value, v) for k, v in PAIRING_KIND_LABELS.items()]
+
+
+class ProposalForm(FlaskForm):
+    """A child director proposes a child of their villages to an organization for a mentor."""
+
+    organization_id = SelectField(_l("Organization"), coerce=int)
+    kind = SelectField(_l("Kind of pairing"), choices=KIND_CHOICES)
+    needs = TextAreaField(
+        _l("Needs to share with the mentor"),
+        validators=[Length(max=2000)],
+        description=_l(
+            "The organization sees the child's masked name, village and age and this text, never the file. "
+            "Write only what a mentor needs to know."
+        ),
+    )
+
+    def validate_organization_id(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Choose an organization."))
 
 
 class PairingForm(FlaskForm):
-    child_id = RadioField(_l("Child"), coerce=int, validators=[InputRequired(message=_l("Please choose a child."))])
-    mentor_id = SelectField(_l("Mentor"), coerce=int)
-    kind = SelectField(_l("Kind of pairing"), choices=[(k.value, v) for k, v in PAIRING_KIND_LABELS.items()])
+    """A coordinator pairs a proposed child with a screened mentor, recording the guardian's consent."""
+
+    mentor_id = SelectField(_l("Mentor"), coerce=int, validators=[InputRequired(_l("Choose a mentor."))])
+    kind = SelectField(_l("Kind of pairing"), choices=KIND_CHOICES)
     started_on = DateField(_l("Start"), validators=[DATE])
     planned_end = DateField(_l("Planned end"), validators=[Optional()])
     goal = TextAreaField(_l("Goal"), validators=[Length(max=2000)])

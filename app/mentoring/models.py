@@ -66,6 +66,10 @@ class PairingProposal(db.Model):
     organization: Mapped[Organization] = relationship()
     proposed_by: Mapped[User] = relationship()
 
+    @property
+    def is_open(self) -> bool:
+        return self.status == ProposalStatus.OPEN
+
 
 class Pairing(db.Model):
     """A mentor screened by an organization paired with a child, with the guardian's recorded consent."""
@@ -100,6 +104,15 @@ class Pairing(db.Model):
     sessions: Mapped[list[MentoringSession]] = relationship(
         back_populates="pairing", order_by="MentoringSession.held_on.desc()"
     )
+
+    @property
+    def is_ongoing(self) -> bool:
+        return self.status == PairingStatus.ACTIVE
+
+    @property
+    def needs_noting(self) -> bool:
+        """Ended by the system (its mentor's account was deleted) and not yet noted by a coordinator."""
+        return self.end_cause is not None and self.end_noted_at is None
 
 
 class MentoringSession(db.Model):

@@ -1,123 +1,125 @@
-"""Pairings: coordinators pair and screen, mentors log sessions from their phones (seeing only a given name)."""
+"""Pairings: child directors propose children, coordinators pair them with screened mentors from the proposals,
+mentors log sessions from their phones (seeing only a given name)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import Role, User
-from app.childcare.models import Child, ChildStatus
-from app.childcare.services import ChildError, mask_name, today
+from app.auth.models import User
+from app.auth.routes import safe_next
+from app.childcare.models import Child
+from app.childcare.services import mask_name, today
 from app.directory.models import Organization
 from app.domain import apply
 from app.extensions import db
 from app.i18n import localized_name
-from app.mentoring.forms import EndPairingForm, PairingForm, ScreeningForm, SessionForm
-from app.mentoring.models import ConsentMethod, Pairing, PairingKind, PairingStatus
+from app.mentoring.forms import EndPairingForm, PairingForm, ProposalForm, ScreeningForm, SessionForm
+from app.mentoring.labels import END_CAUSE_LABELS, PROPOSAL_STATUS_LABELS
+from app.mentoring.models import ConsentMethod, Pairing, PairingKind, PairingProposal, ProposalStatus
+from app.mentoring.proposals import propose_child, withdraw_proposal
+from app.mentoring.queries import child_mentoring, ended_by_system, mentors_of, open_proposals
 from app.mentoring.services import (
     PairingData,
     create_pairing,
     end_pairing,
     given_name,
     log_session,
+    note_pairing_end,
     record_screening,
     screening_valid,
 )
-from app.permissions import Permission, logged_in, permission_required, scoped
+from app.permissions import Permission, is_admin, logged_in, permission_required, scoped
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
 
 
-def _own_organization() -> Organization | None:
-    return current_user.organization
-
-
-def _pairing_for_manager(pairing_id: int) -> Pairing:
-    pairing = db.get_or_404(Pairing, pairing_id)
-    if current_user.role != Role.ADMIN and pairing.organization_id != current_user.organization_id:
-        abort(403)
-    return pairing
-
-
-def _mentors(organization: Organization | None) -> list[User]:
-    if organization is None:
-        return []
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.organization_id == organization.id,
-                User.is_active,
-                User.role.in_([Role.VOLUNTEER, Role.COORDINATOR]),
-            )
-            .order_by(User.name)
-        )
-    )
+def _organization_scope() -> int | None:
+    """Whose pairings and proposals the user manages: None for the administrator (every organization's), else
+    their own organization's (0, which no row has, for a coordinator of no organization)."""
+    return None if is_admin() else current_user.organization_id or 0
 
 
 @bp.route("/manage", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_ACTIVITIES)
 def manage():
-    """The organization's pairings, its mentors' screening, and the form to record a screening."""
-    organization = _own_organization()
+    """The organization's pairings (those the system ended first), its mentors' screening, and the form to
+    record a screening."""
+    organization = current_user.organization
     screening = ScreeningForm()
-    mentors = _mentors(organization)
-    screening.mentor_id.choices = [(m.id, m.name) for m in mentors]
-    if screening.validate_on_submit() and organization is not None:
-        mentor = db.session.get(User, screening.mentor_id.data)
-        if apply(
-            lambda: record_screening(mentor, organization, screening.valid_until.data, by=current_user), _("Saved.")
-        ):
-            return redirect(url_for("mentoring.manage"))
+    mentors = mentors_of(organization.id if organization else None)
+    screening.mentor_id.choices = [(m.id, m.display_name) for m in mentors]
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if organization is None:
+            flash(_("Mentors are screened by an organization's coordinator."), "error")
+        elif screening.validate_on_submit():
+            mentor = db.session.get(User, screening.mentor_id.data)
+            if apply(
+                lambda: record_screening(mentor, organization, screening.valid_until.data, by=current_user),
+                _("Saved."),
+                form=screening,
+            ):
+                return redirect(url_for("mentoring.manage"))
+    scope = _organization_scope()
     query = (
         select(Pairing)
         .options(selectinload(Pairing.child), selectinload(Pairing.mentor))
         .order_by(Pairing.status, Pairing.started_on.desc())
     )
-    if current_user.role != Role.ADMIN:
-        query = query.where(Pairing.organization_id == current_user.organization_id)
-    pairings = db.session.scalars(query).all()
+    if scope is not None:
+        query = query.where(Pairing.organization_id == scope)
     return render_template(
         "mentoring/manage.html",
-        pairings=pairings,
+        pairings=db.session.scalars(query).all(),
+        ended=ended_by_system(scope),
+        proposals=len(open_proposals(scope)),
         mentors=mentors,
         screening=screening,
         valid=screening_valid,
         mask=mask_name,
         organization=organization,
         today=today(),
+    ), status
+
+
+@bp.route("/proposals")
+@permission_required(Permission.MANAGE_ACTIVITIES)
+def proposals():
+    """Children proposed to the organization by their child directors: masked name, village, age, kind and the
+    needs shared, nothing else of the file."""
+    return render_template(
+        "mentoring/proposals.html",
+        proposals=open_proposals(_organization_scope()),
+        mask=mask_name,
+        today=today(),
+        show_organization=is_admin(),
     )
 
 
-@bp.route("/manage/new", methods=["GET", "POST"])
-@permission_required(Permission.MANAGE_ACTIVITIES)
-def new():
-    """Pair a child (found by name, shown masked) with a screened mentor of the organization."""
-    organization = _own_organization()
-    if organization is None:
-        flash(_("Pairings are made by an organization's coordinator."), "error")
-        return redirect(url_for("mentoring.manage"))
-    q = request.values.get("q", "").strip()
-    found = []
-    if q:
-        found = db.session.scalars(
-            select(Child)
-            .options(selectinload(Child.village))
-            .where(Child.status == ChildStatus.ACTIVE, Child.name.contains(q))
-            .order_by(Child.name)
-            .limit(20)
-        ).all()
+@bp.route("/manage/new/<int:proposal_id>", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_ACTIVITIES, scope="proposal")
+def new(proposal_id: int):
+    """Pair a proposed child with a screened mentor of the organization it was proposed to."""
+    proposal = db.session.get(PairingProposal, proposal_id)
+    if proposal.status != ProposalStatus.OPEN:
+        flash(_("This proposal has already been taken up or withdrawn."), "info")
+        return redirect(url_for("mentoring.proposals"))
+    organization = proposal.organization
     form = PairingForm()
-    form.child_id.choices = [(c.id, c.id) for c in found]
-    form.mentor_id.choices = [(m.id, m.name) for m in _mentors(organization)]
+    mentors = [m for m in mentors_of(organization.id) if screening_valid(m)]
+    form.mentor_id.choices = [(m.id, m.display_name) for m in mentors]
     if request.method == "GET":
         form.started_on.data = form.consent_on.data = today()
-    if request.method == "POST" and form.validate_on_submit():
+        form.kind.data = proposal.kind.value
+        form.shared_needs.data = proposal.needs
+    if form.validate_on_submit():
         data = PairingData(
-            child=db.session.get(Child, form.child_id.data),
+            child=proposal.child,
             mentor=db.session.get(User, form.mentor_id.data),
             organization=organization,
             kind=PairingKind(form.kind.data),
@@ -129,37 +131,72 @@ def new():
             consent_on=form.consent_on.data,
             consent_method=ConsentMethod(form.consent_method.data),
         )
-        try:
-            pairing = create_pairing(data, by=current_user)
-        except ChildError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The pairing has been made."), "success")
-            return redirect(url_for("mentoring.manage_pairing", pairing_id=pairing.id))
-    status = 422 if request.method == "POST" else 200
+        if apply(lambda: create_pairing(data, by=current_user), _("The pairing has been made."), form=form):
+            return redirect(url_for("mentoring.manage_pairing", pairing_id=proposal.pairing_id))
     return render_template(
         "mentoring/new.html",
         form=form,
-        found=found,
-        q=q,
+        proposal=proposal,
+        mentors=mentors,
         mask=mask_name,
         today=today(),
         organization=localized_name(organization),
-    ), status
+    ), 422 if request.method == "POST" else 200
+
+
+@bp.route("/propose/<int:child_id>", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_CHILDREN, scope="child")
+def propose(child_id: int):
+    """The child's director proposes the child to an organization for a mentor, and sees the child's proposals
+    and pairings."""
+    child = db.session.get(Child, child_id)
+    form = ProposalForm()
+    organizations = db.session.scalars(
+        select(Organization).where(Organization.is_active).order_by(Organization.sort_order, Organization.name_zh)
+    )
+    form.organization_id.choices = [(0, _("— choose —"))] + [(o.id, localized_name(o)) for o in organizations]
+    if form.validate_on_submit():
+        organization = db.session.get(Organization, form.organization_id.data)
+        if apply(
+            lambda: propose_child(
+                child, organization, kind=PairingKind(form.kind.data), needs=form.needs.data or "", by=current_user
+            ),
+            _("The child has been proposed for a mentor."),
+            form=form,
+        ):
+            return redirect(url_for("mentoring.propose", child_id=child_id))
+    child_proposals, pairings = child_mentoring(child_id)
+    return render_template(
+        "mentoring/propose.html",
+        child=child,
+        form=form,
+        proposals=child_proposals,
+        pairings=pairings,
+        proposal_labels=PROPOSAL_STATUS_LABELS,
+        end_causes=END_CAUSE_LABELS,
+    ), 422 if request.method == "POST" else 200
+
+
+@bp.route("/proposals/<int:proposal_id>/withdraw", methods=["POST"])
+@permission_required(Permission.EDIT_CHILDREN, scope="proposal_child")
+def withdraw(proposal_id: int):
+    """The child's director takes back a proposal no coordinator has taken up."""
+    proposal = db.session.get(PairingProposal, proposal_id)
+    child_id = proposal.child_id
+    apply(lambda: withdraw_proposal(proposal, by=current_user), _("The proposal has been withdrawn."))
+    return redirect(url_for("mentoring.propose", child_id=child_id))
 
 
 @bp.route("/manage/<int:pairing_id>", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_pairing")
 def manage_pairing(pairing_id: int):
-    pairing = _pairing_for_manager(pairing_id)
+    """A pairing as its organization sees it; the form to end it."""
+    pairing = db.session.get(Pairing, pairing_id)
     form = EndPairingForm()
-    ended = form.validate_on_submit() and apply(
-        lambda: end_pairing(pairing, form.reason.data, by=current_user), _("The pairing has ended.")
-    )
-    if ended:
-        return redirect(url_for("mentoring.manage_pairing", pairing_id=pairing.id))
+    if form.validate_on_submit() and apply(
+        lambda: end_pairing(pairing, form.reason.data, by=current_user), _("The pairing has ended."), form=form
+    ):
+        return redirect(url_for("mentoring.manage_pairing", pairing_id=pairing_id))
     return render_template(
         "mentoring/pairing.html",
         pairing=pairing,
@@ -167,7 +204,17 @@ def manage_pairing(pairing_id: int):
         manager=True,
         child_name=mask_name(pairing.child.name),
         valid=screening_valid(pairing.mentor),
-    )
+        end_causes=END_CAUSE_LABELS,
+    ), 422 if request.method == "POST" else 200
+
+
+@bp.route("/manage/<int:pairing_id>/noted", methods=["POST"], endpoint="note_pairing_end")
+@permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_pairing")
+def note_pairing_end_view(pairing_id: int):
+    """A coordinator takes note of a pairing the system ended: it leaves their lists."""
+    pairing = db.session.get(Pairing, pairing_id)
+    apply(lambda: note_pairing_end(pairing, by=current_user), _("Noted."))
+    return redirect(safe_next(request.form.get("next")) or url_for("mentoring.manage"))
 
 
 @bp.route("/")
@@ -186,27 +233,25 @@ def mine():
 @bp.route("/<int:pairing_id>", methods=["GET", "POST"])
 @scoped("own_pairing")
 def pairing(pairing_id: int):
-    """The mentor's page for one pairing: log a session from the phone, see past sessions."""
-    pairing = db.get_or_404(Pairing, pairing_id)
-    if pairing.mentor_id != current_user.id:
-        abort(404)
+    """The mentor's page for one pairing: log a session from the phone, see past sessions and what they passed on
+    to the child director."""
+    pairing = db.session.get(Pairing, pairing_id)
     form = SessionForm()
     if request.method == "GET":
         form.held_on.data = today()
-    if form.validate_on_submit():
-        logged = apply(
-            lambda: log_session(
-                pairing,
-                held_on=form.held_on.data,
-                minutes=form.minutes.data,
-                what_was_done=form.what_was_done.data,
-                worry=form.worry.data or "",
-                by=current_user,
-            ),
-            _("The session has been logged. Thank you!"),
-        )
-        if logged:
-            return redirect(url_for("mentoring.pairing", pairing_id=pairing.id))
+    if form.validate_on_submit() and apply(
+        lambda: log_session(
+            pairing,
+            held_on=form.held_on.data,
+            minutes=form.minutes.data,
+            what_was_done=form.what_was_done.data,
+            worry=form.worry.data or "",
+            by=current_user,
+        ),
+        _("The session has been logged. Thank you!"),
+        form=form,
+    ):
+        return redirect(url_for("mentoring.pairing", pairing_id=pairing_id))
     return render_template(
         "mentoring/pairing.html",
         pairing=pairing,
@@ -214,5 +259,5 @@ def pairing(pairing_id: int):
         manager=False,
         child_name=given_name(pairing.child.name),
         valid=screening_valid(pairing.mentor),
-        active=pairing.status == PairingStatus.ACTIVE,
-    )
+        end_causes=END_CAUSE_LABELS,
+    ), 422 if request.method == "POST" else 200

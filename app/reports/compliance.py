@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select
 
-from app.activities.models import Activity, ActivityKind, ActivityStatus, TrainingParticipant, activity_coorganizers
+from app.activities.models import Activity, ActivityKind, TrainingParticipant, activity_coorganizers, held_activity
 from app.auth.models import Role, User, user_villages
 from app.childcare.models import CheckLevel, Child, ChildStatus, FileCheck
 from app.childcare.services import today
@@ -85,7 +85,7 @@ def _held_between(start, end, kind: ActivityKind) -> list[tuple[int, int, object
     return db.session.execute(
         select(Activity.id, Activity.organization_id, Activity.starts_at).where(
             Activity.kind == kind,
-            Activity.status == ActivityStatus.COMPLETED,
+            held_activity(),
             Activity.starts_at >= start,
             Activity.starts_at < end,
         )
@@ -165,17 +165,16 @@ def rule_r2(year: Period) -> RuleResult:
 
 
 def rule_r3(year: Period) -> RuleResult:
-    """Every child contacted every week and visited at home every month (risk-flagged children are counted too; the
-    visits report breaks the shares down by town and child director)."""
-    ((everyone, risky),) = child_shares(year.first.year, today(), select(Child), [("town_id", {})])
+    """Every child contacted every week and visited at home every month, more often with a risk flag (the rule of
+    ``app.childcare.visits``; the visits report breaks the shares down by town and child director). Only weeks and
+    months that have ended are judged: while the year runs, the rest of it is still to do."""
+    day = today()
+    ((everyone, risky),) = child_shares(year.first.year, day, select(Child), [("town_id", {})])
     shares, risk = everyone.get("__all__"), risky.get("__all__")
     missing = []
     detail = ""
-    if (shares is None or not shares.weeks) and year.first.year >= today().year:
-        # Nothing to measure yet (the year's first week is not over): nothing is met either.
-        missing.append((_("no whole week of the year has passed yet"), year.last))
+    yesterday = day - timedelta(days=1)
     if shares is not None:
-        yesterday = today() - timedelta(days=1)
         if shares.weeks_met < shares.weeks:
             missing.append((_("%(n)d child-weeks without a contact", n=shares.weeks - shares.weeks_met), yesterday))
         if shares.months_met < shares.months:
@@ -193,6 +192,12 @@ def rule_r3(year: Period) -> RuleResult:
                 weeks=_percent(risk.week_share),
                 months=_percent(risk.month_share),
             )
+    if year.last >= day:
+        # The current week and month are in progress, never missed; so is the rest of the year.
+        if shares is None or not shares.weeks:
+            missing.append((_("no week of the year has ended since the children came on record"), year.last))
+        else:
+            missing.append((_("the weeks and months still to come"), year.last))
     return RuleResult(
         "R3",
         _("Every child contacted every week and visited at home every month"),
@@ -213,19 +218,26 @@ def _percent(share: float | None) -> str:
 
 def rule_r4(year: Period) -> RuleResult:
     """The county spot-checks files once a year; each town checks all its files (every active child's file, counted
-    once however often it was checked)."""
+    once however often it was checked). A check counts only when the right body recorded it: the county's spot
+    check the administrator, a town's full check the supervisor of the child's own town (``can_record_check``); a
+    row that breaks this (an older one, say) is not counted."""
     in_year = (FileCheck.checked_on >= year.first, FileCheck.checked_on <= year.last)
-    spot = db.session.scalar(
-        select(func.count(distinct(FileCheck.child_id))).where(FileCheck.level == CheckLevel.COUNTY_SPOT, *in_year)
-    )
+    by_county = (FileCheck.level == CheckLevel.COUNTY_SPOT) & (User.role == Role.ADMIN)
+    own_supervisor = (User.role == Role.TOWN_SUPERVISOR) & (User.town_id == Child.town_id)
+    by_own_town = (FileCheck.level == CheckLevel.TOWN_FULL) & own_supervisor
+
+    def files_checked(*columns):
+        return (
+            select(*columns, func.count(distinct(FileCheck.child_id)))
+            .join(User, User.id == FileCheck.checker_id)
+            .join(Child, Child.id == FileCheck.child_id)
+            .where(*in_year)
+        )
+
+    spot = db.session.scalar(files_checked().where(by_county))
     active = Child.status == ChildStatus.ACTIVE
     checked = dict(
-        db.session.execute(
-            select(Child.town_id, func.count(distinct(FileCheck.child_id)))
-            .join(Child, Child.id == FileCheck.child_id)
-            .where(FileCheck.level == CheckLevel.TOWN_FULL, active, *in_year)
-            .group_by(Child.town_id)
-        ).all()
+        db.session.execute(files_checked(Child.town_id).where(by_own_town, active).group_by(Child.town_id)).all()
     )
     on_file = dict(db.session.execute(select(Child.town_id, func.count()).where(active).group_by(Child.town_id)).all())
     missing = [] if spot else [_("the county's spot check")]

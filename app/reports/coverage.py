@@ -1,4 +1,9 @@
-"""Safety coverage per child: who on file attended an activity on a safety topic this year, before a given date."""
+"""Safety coverage per child: who on file attended a held activity on a safety topic this year, up to a given date.
+
+Held is the one definition every report uses (``app.activities.models.held_activity``: closed as completed). An
+activity that took place but that its coordinator has not yet closed covers nobody until it is closed, as it counts
+for neither R1 nor the department report; it waits on the coordinator's home page to be closed with one tap.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import case, func, select
 
-from app.activities.models import Activity, ActivityStatus
+from app.activities.models import Activity, held_activity
 from app.childcare.models import Attendance, Child, ChildStatus
 from app.extensions import db
 from app.sql import json_items
@@ -26,16 +31,15 @@ class Coverage:
 
 
 def safety_coverage(children_query, topic: str, until: date, *, names: bool = False) -> dict[tuple[int, int], Coverage]:
-    """Per (town, village): active children of ``children_query`` and how many attended an activity on ``topic``
-    from 1 January to ``until``; with ``names``, also which children have not. One aggregate query (two with names).
-    """
+    """Per (town, village): active children of ``children_query`` and how many attended a held activity on
+    ``topic`` from 1 January to ``until``; with ``names``, also which children have not. One aggregate query (two
+    with names)."""
     topics, value = json_items(Activity.safety_topics, db.session.get_bind().dialect.name)
     attended = (
         select(Attendance.child_id)
         .join(Activity, Activity.id == Attendance.activity_id)
         .where(
-            # An attendance says the child was there, whether or not the coordinator has closed the activity yet.
-            Activity.status.in_([ActivityStatus.COMPLETED, ActivityStatus.PUBLISHED]),
+            held_activity(),
             Activity.starts_at >= local_to_utc(date(until.year, 1, 1), time(0)),
             Activity.starts_at < local_to_utc(until + timedelta(days=1), time(0)),
             select(value).select_from(topics).where(value == topic).exists(),

@@ -1,5 +1,7 @@
 """Every report table as CSV and XLSX: the same rows the page shows, with the report's title, its period and the
 time it was generated. Exports are audited; those about children hold counts only (their tables have no names).
+The audit entry is part of the request's transaction: the route that sends the file commits it, so an export never
+commits anything else the caller had pending.
 """
 
 from __future__ import annotations
@@ -11,14 +13,12 @@ from dataclasses import dataclass, field
 
 from flask import Response, abort
 from flask_babel import gettext as _
-from flask_login import current_user
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from app.audit.services import record
 from app.db_types import utcnow
-from app.extensions import db
 from app.timeutils import to_local
 
 FORMATS = {
@@ -37,14 +37,14 @@ class Table:
     rows: list[list] = field(default_factory=list)
 
 
-def download(fmt: str, *, name: str, title: str, tables: list[Table]) -> Response:
+def download(fmt: str, *, name: str, title: str, tables: list[Table], by) -> Response:
     """The report's tables as ``name.csv`` (each table under its title, one after another) or ``name.xlsx`` (a
-    sheet per table, header row frozen); records the export in the audit log."""
+    sheet per table, header row frozen). Records the export by ``by`` in the audit log and never commits: the
+    caller owns the transaction (a route commits it before sending the file)."""
     if fmt not in FORMATS:
         abort(404)
     generated = _("Generated %(time)s", time=to_local(utcnow()).strftime("%Y-%m-%d %H:%M"))
-    record("report.exported", actor=current_user, report=name, format=fmt, title=title)
-    db.session.commit()
+    record("report.exported", actor=by, report=name, format=fmt, title=title)
     body = _csv(title, generated, tables) if fmt == "csv" else _xlsx(title, generated, tables)
     return Response(
         body, mimetype=FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}

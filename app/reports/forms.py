@@ -1,22 +1,25 @@
-"""The progress report's written sections."""
+"""Forms of the reports: a town progress report's sections and its return, the year's school vacations."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length
 
 SECTION = [Length(max=20000)]
 
 
 class ProgressReportForm(FlaskForm):
+    """The three written sections; ``submit_report`` refuses a submission with one left empty."""
+
     achievements = TextAreaField(_l("Achievements"), validators=SECTION, render_kw={"rows": 8})
     difficulties = TextAreaField(_l("Difficulties and problems"), validators=SECTION, render_kw={"rows": 6})
     next_measures = TextAreaField(_l("Measures for next year"), validators=SECTION, render_kw={"rows": 6})
 
     def validate_for_submission(self) -> bool:
-        """A draft may be saved half-written; a submitted report has every section written."""
+        """A draft may be saved half-written; a submitted report has every section written (checked here for every
+        empty section at once, so the page marks them all; the service holds the rule)."""
         ok = True
         for section in (self.achievements, self.difficulties, self.next_measures):
             if not (section.data or "").strip():
@@ -36,7 +39,9 @@ class ReturnReportForm(FlaskForm):
 
 
 class VacationForm(FlaskForm):
-    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2024, max=2100)])
+    """The year's school vacations; ``save_vacation_dates`` holds the rules they must meet."""
+
+    year = IntegerField(_l("Year"), validators=[InputRequired(message=_l("Please enter a year."))])
     winter_first = DateField(
         _l("Winter vacation from"), validators=[InputRequired(message=_l("Please enter a valid date."))]
     )
@@ -49,16 +54,3 @@ class VacationForm(FlaskForm):
     summer_last = DateField(
         _l("Summer vacation to"), validators=[InputRequired(message=_l("Please enter a valid date."))]
     )
-
-    def validate(self, extra_validators=None) -> bool:
-        if not super().validate(extra_validators):
-            return False
-        ok = True
-        for first, last in ((self.winter_first, self.winter_last), (self.summer_first, self.summer_last)):
-            if last.data < first.data:
-                last.errors.append(_l("The vacation must end after it starts."))
-                ok = False
-            if first.data.year != self.year.data:
-                first.errors.append(_l("The vacation must start in the year chosen."))
-                ok = False
-        return ok

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.domain import DomainError
 from app.timeutils import local_to_utc
 
 # The plan's stages (DIGEST): launch Feb–Mar 2024, push Mar 2024 – Dec 2025, consolidate Jan–Oct 2026.
@@ -24,6 +25,8 @@ WINTER = ((1, 15), (2, 20))
 # The years a report may ask for; anything outside falls back to the current year (dates near year 1 or 9999 would
 # overflow when turned into times).
 YEARS = range(2000, 2101)
+# The years whose vacation dates the administrator sets (the plan's and after).
+PLAN_YEARS = range(2024, 2101)
 
 
 def parse_year(value, today: date) -> int:
@@ -119,3 +122,53 @@ def vacation(year: int, kind: str) -> tuple[date, date]:
 
 def year_period(year: int) -> Period:
     return Period("year", date(year, 1, 1), date(year, 12, 31), str(year))
+
+
+class VacationError(DomainError):
+    """Vacation dates that cannot be right."""
+
+
+def save_vacation_dates(year: int, winter: tuple[date, date], summer: tuple[date, date], *, by) -> None:
+    """Set the year's winter and summer school vacations (R2 and the vacation reports use them): each ends on or
+    after its start and starts in the year chosen, and the winter vacation ends before the summer one starts.
+    Audited with the dates before and after."""
+    from sqlalchemy import select
+
+    from app.audit.services import record
+    from app.extensions import db
+    from app.reports.models import VacationDates
+
+    if year not in PLAN_YEARS:
+        raise VacationError(
+            "bad_year",
+            _("Choose a year from %(first)d to %(last)d.", first=PLAN_YEARS[0], last=PLAN_YEARS[-1]),
+            field="year",
+        )
+    for (first, last), first_field, last_field in (
+        (winter, "winter_first", "winter_last"),
+        (summer, "summer_first", "summer_last"),
+    ):
+        if first.year != year:
+            raise VacationError("wrong_year", _("The vacation must start in the year chosen."), field=first_field)
+        if last < first:
+            raise VacationError("end_before_start", _("The vacation must end after it starts."), field=last_field)
+    if winter[1] >= summer[0]:
+        raise VacationError(
+            "overlap", _("The winter vacation must end before the summer vacation starts."), field="winter_last"
+        )
+    dates = db.session.scalar(select(VacationDates).where(VacationDates.year == year))
+    before = vacation(year, "winter") + vacation(year, "summer")
+    if dates is None:
+        dates = VacationDates(year=year)
+        db.session.add(dates)
+    dates.winter_first, dates.winter_last = winter
+    dates.summer_first, dates.summer_last = summer
+    db.session.flush()
+    record(
+        "settings.vacations",
+        dates,
+        actor=by,
+        year=year,
+        before=[day.isoformat() for day in before],
+        after=[day.isoformat() for day in (*winter, *summer)],
+    )

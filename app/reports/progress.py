@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.activities.models import Activity, ActivityKind
@@ -14,8 +15,10 @@ from app.childcare.models import Child, ChildStatus, Problem, ProblemStatus, Vis
 from app.childcare.visits import visits_due
 from app.db_types import utcnow
 from app.directory.models import Town
+from app.domain import DomainError
 from app.extensions import db
 from app.mentoring.models import Pairing
+from app.permissions import Permission, can, can_write_progress_report
 from app.reports.models import ProgressReport
 from app.reports.periods import Period
 from app.reports.queries import held_activities, pairing_active_in
@@ -77,6 +80,7 @@ def town_figures(town: Town, year: int, today: date) -> dict:
 
 
 def report_for(town: Town, year: int) -> ProgressReport:
+    """The town's report for the year; a new, unsaved one when the town has none yet."""
     report = db.session.scalar(
         select(ProgressReport).where(ProgressReport.town_id == town.id, ProgressReport.year == year)
     )
@@ -86,43 +90,66 @@ def report_for(town: Town, year: int) -> ProgressReport:
     return report
 
 
-class ReportLockedError(Exception):
-    """A submitted report is what the bureau received: it changes only after the bureau returns it."""
+class ReportError(DomainError):
+    """A broken rule about a town's progress report."""
 
 
-def save_report(
-    report: ProgressReport, *, achievements: str, difficulties: str, next_measures: str, submit: bool, by: User
-) -> None:
-    """Save the written sections of a report not yet submitted; submitting stamps the time and locks the report
-    (the caller checks that every section is written)."""
+SECTIONS = ("achievements", "difficulties", "next_measures")
+
+
+def _check_writable(report: ProgressReport, by: User) -> None:
+    """The town's own supervisor (or the county) writes the report, and only while it is not submitted."""
+    if not can_write_progress_report(report.town, by):
+        raise ReportError(
+            "not_your_town", _("Only the town's child supervisor or the county bureau writes this report.")
+        )
     if report.submitted_at is not None:
-        raise ReportLockedError
-    report.achievements, report.difficulties, report.next_measures = (
-        achievements.strip(),
-        difficulties.strip(),
-        next_measures.strip(),
-    )
-    if submit:
-        report.submitted_at = utcnow()
-        report.submitted_by_id = by.id
-        report.first_submitted_at = report.first_submitted_at or report.submitted_at
+        raise ReportError(
+            "locked", _("This report has already been submitted; the county bureau can return it for revision.")
+        )
+
+
+def _write_sections(report: ProgressReport, sections: dict[str, str]) -> None:
+    for name in SECTIONS:
+        setattr(report, name, (sections.get(name) or "").strip())
+
+
+def save_report(report: ProgressReport, *, by: User, **sections: str) -> None:
+    """Save the written sections (``achievements``, ``difficulties``, ``next_measures``) of a report not yet
+    submitted: a draft may be half-written. A submitted report is locked until the bureau returns it."""
+    _check_writable(report, by)
+    _write_sections(report, sections)
     db.session.add(report)
     db.session.flush()
-    record(
-        "progress_report.submitted" if submit else "progress_report.saved",
-        report,
-        actor=by,
-        town=report.town_id,
-        year=report.year,
-    )
+    record("progress_report.saved", report, actor=by, town=report.town_id, year=report.year)
+
+
+def submit_report(report: ProgressReport, *, by: User, **sections: str) -> None:
+    """Submit the report to the county bureau with every section written: stamps the time and who, keeps the
+    first submission (what R8's deadline is judged on) and locks the report until the bureau returns it."""
+    _check_writable(report, by)
+    for name in SECTIONS:
+        if not (sections.get(name) or "").strip():
+            raise ReportError("incomplete", _("Write this section before submitting."), field=name)
+    _write_sections(report, sections)
+    report.submitted_at = utcnow()
+    report.submitted_by_id = by.id
+    report.first_submitted_at = report.first_submitted_at or report.submitted_at
+    db.session.add(report)
+    db.session.flush()
+    record("progress_report.submitted", report, actor=by, town=report.town_id, year=report.year)
 
 
 def return_report(report: ProgressReport, *, by: User, reason: str) -> None:
     """The bureau sends a submitted report back for revision, saying why: it opens again for the town, which sees
     the reason. The first submission still decides whether the report was on time; the audit trail keeps every
     submission."""
+    if not can(Permission.VIEW_REPORTS, by):
+        raise ReportError("not_the_bureau", _("Only the county bureau returns a report."))
     if report.submitted_at is None:
-        return
+        raise ReportError("not_submitted", _("Only a submitted report can be returned."))
+    if not reason.strip():
+        raise ReportError("no_reason", _("Say what the town should revise."), field="reason")
     record(
         "progress_report.returned",
         report,
@@ -130,12 +157,13 @@ def return_report(report: ProgressReport, *, by: User, reason: str) -> None:
         town=report.town_id,
         year=report.year,
         submitted_at=report.submitted_at.isoformat(),
-        reason=reason,
+        reason=reason.strip(),
     )
     report.submitted_at = None
     report.submitted_by_id = None
     report.returned_at = utcnow()
-    report.return_reason = reason
+    report.return_reason = reason.strip()
+    db.session.flush()
 
 
 def is_returned(report: ProgressReport) -> bool:
@@ -144,6 +172,7 @@ def is_returned(report: ProgressReport) -> bool:
 
 
 def is_late(report: ProgressReport) -> bool:
-    """First submitted on or after 1 November (a return for revision does not make an on-time report late)."""
+    """Not before 1 November: first submitted on or after it (a return for revision does not make an on-time report
+    late)."""
     first = report.first_submitted_at or report.submitted_at
     return first is not None and to_local(first).date() >= report.deadline

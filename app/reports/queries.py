@@ -1,6 +1,7 @@
 """The department activity report and its relatives: aggregate SQL, a fixed number of statements.
 
-Counting rules (the plan's): an activity counts when it was held — completed, not cancelled — in the period its
+Counting rules (the plan's): an activity counts when it was held — closed as completed by its coordinator
+(``app.activities.models.held_activity``, the one definition every report and rule uses) — in the period its
 start falls in (Beijing time), once for its organization and once for each co-organizer. Volunteers and hours come
 from confirmed sign-ups with a check-in; children reached are unique children with an attendance.
 
@@ -23,11 +24,11 @@ from app.activities.models import (
     KIND_TASKS,
     Activity,
     ActivityKind,
-    ActivityStatus,
     Shift,
     Signup,
     SignupStatus,
     activity_coorganizers,
+    held_activity,
 )
 from app.childcare.models import Attendance, Child
 from app.directory.models import Organization, OrganizationKind
@@ -87,7 +88,7 @@ def held(period: Period, *, kind: str | None = None, town_id: int | None = None,
         Activity.town_id,
         Activity.starts_at,
     ).where(
-        Activity.status == ActivityStatus.COMPLETED,
+        held_activity(),
         Activity.starts_at >= period.starts_at,
         Activity.starts_at < period.ends_before,
     )

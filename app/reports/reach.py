@@ -1,6 +1,7 @@
-"""Keeps ``YearlyReach`` exact: a flush that touches an attendance or a held activity recounts, in the same
-transaction, every (grouping, key, year) the change could move — the activity's organizers, its town, its plan
-tasks and the county, in its year before and after the change — by the reports' own live query.
+"""Keeps ``YearlyReach`` exact: a flush that touches an attendance or a held activity (held as every report defines
+it: ``app.activities.models.held_activity`` / ``Activity.is_held``) recounts, in the same transaction, every
+(grouping, key, year) the change could move — the activity's organizers, its town, its plan tasks and the county,
+in its year before and after the change — by the reports' own live query.
 
 Bulk loads that bypass the ORM (``bench.generate``) call ``recount_all`` afterwards; ``flask recount-reach`` does
 the same by hand. The hooks are attached when this module is imported (by ``create_app``).
@@ -11,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import delete, distinct, event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from app.activities.models import Activity, ActivityStatus
+from app.activities.models import Activity, held_activity
 from app.childcare.models import Attendance
 from app.extensions import db
 from app.reports.models import YearlyReach
@@ -60,8 +61,14 @@ def _touched(activity: Activity, *, before: bool) -> set[tuple[str, int, int]]:
     return {(grouping, key, year) for grouping, key in keys for year in years}
 
 
-def _held_now_or_before(activity: Activity) -> bool:
-    return ActivityStatus.COMPLETED in {activity.status, *inspect(activity).attrs.status.history.deleted}
+def _held_now_or_before(session: Session, activity: Activity) -> bool:
+    """Held after this flush (the model's ``is_held``), or before it: the row as the database still holds it, read
+    through the same SQL definition the reports count with (a held activity reopened or cancelled must leave them)."""
+    if activity.is_held:
+        return True
+    if not inspect(activity).persistent:
+        return False
+    return session.execute(select(Activity.id).where(Activity.id == activity.id, held_activity())).first() is not None
 
 
 @event.listens_for(Session, "before_flush")
@@ -71,11 +78,12 @@ def _collect(session: Session, _context, _instances) -> None:
         for obj in (*session.new, *session.dirty, *session.deleted):
             if isinstance(obj, Attendance):
                 activity = obj.activity or session.get(Activity, obj.activity_id)
-                if activity is not None and activity.status == ActivityStatus.COMPLETED:
+                if activity is not None and activity.is_held:
                     pending |= _touched(activity, before=False)
-            elif isinstance(obj, Activity) and _held_now_or_before(obj):
+            elif isinstance(obj, Activity):
                 attrs = inspect(obj).attrs
-                if obj in session.new or any(attrs[name].history.has_changes() for name in WATCHED):
+                changed = obj in session.new or any(attrs[name].history.has_changes() for name in WATCHED)
+                if changed and _held_now_or_before(session, obj):
                     pending |= _touched(obj, before=True)
 
 
@@ -102,9 +110,7 @@ def recount_all() -> int:
     """Rebuild the whole table from the source rows; returns how many rows it holds."""
     db.session.execute(delete(YearlyReach))
     first, last = db.session.execute(
-        select(func.min(Activity.starts_at), func.max(Activity.starts_at)).where(
-            Activity.status == ActivityStatus.COMPLETED
-        )
+        select(func.min(Activity.starts_at), func.max(Activity.starts_at)).where(held_activity())
     ).one()
     total = 0
     if first is None:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from app.activities.labels import KIND_LABELS, PLAN_TASK_LABELS, SAFETY_TOPIC_LABELS
 from app.activities.models import SafetyTopic
 from app.audit.services import record
-from app.auth.models import Role
 from app.childcare.models import Child
 from app.childcare.services import today
 from app.childcare.visits import groupings
@@ -24,18 +23,21 @@ from app.directory.routes import town_choices
 from app.extensions import db
 from app.i18n import localized_name
 from app.labels import label
-from app.permissions import Permission, can, child_scope, logged_in, permission_required, scoped
+from app.permissions import (
+    Permission,
+    can,
+    child_scope,
+    is_child_director,
+    is_town_supervisor,
+    permission_required,
+)
 from app.reports.compliance import STATUS_LABELS, compliance
 from app.reports.coverage import Coverage, safety_coverage
 from app.reports.exports import Table, download
-from app.reports.forms import ProgressReportForm, ReturnReportForm, VacationForm
-from app.reports.models import ProgressReport, VacationDates
 from app.reports.periods import STAGES, parse_day, parse_period, parse_year, vacation
-from app.reports.progress import is_late, is_returned, report_for, return_report, save_report, town_figures
 from app.reports.queries import activities_behind, department_report, pairings_behind
 from app.reports.summary import summary as summary_of
 from app.reports.visit_rules import child_shares
-from app.timeutils import to_local
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 TASKS = range(1, 19)
@@ -52,6 +54,13 @@ def _scope() -> int | None:
 
 # The query-string keys a department report passes on to its downloads and to the lists behind its numbers.
 REPORT_ARGS = ("period", "year", "quarter", "month", "from", "to", "kind", "town", "task")
+
+
+def send_export(response):
+    """Send an export after committing the request's one change, the export's audit entry: the route owns the
+    transaction (``download`` never commits)."""
+    db.session.commit()
+    return response
 
 
 def _report_args() -> dict[str, str]:
@@ -102,7 +111,7 @@ def _table(rows) -> tuple[list[str], list[list]]:
 
 
 @bp.route("/departments")
-@logged_in
+@permission_required(Permission.VIEW_DEPARTMENT_FIGURES)
 def departments():
     organization_id = _scope()
     period, kind, town_id, task = _filters()
@@ -124,7 +133,7 @@ def departments():
 
 
 @bp.route("/departments.<fmt>")
-@logged_in
+@permission_required(Permission.VIEW_DEPARTMENT_FIGURES)
 def departments_export(fmt: str):
     organization_id = _scope()
     period, kind, town_id, task = _filters()
@@ -132,11 +141,15 @@ def departments_export(fmt: str):
         department_report(period, kind=kind, town_id=town_id, task=task, organization_id=organization_id)
     )
     title = _("Department activity report, %(period)s", period=period.title)
-    return download(fmt, name="departments", title=title, tables=[Table(_("Departments"), headers, values)])
+    return send_export(
+        download(
+            fmt, name="departments", title=title, tables=[Table(_("Departments"), headers, values)], by=current_user
+        )
+    )
 
 
 @bp.route("/departments/<int:organization_id>/activities")
-@scoped("department")
+@permission_required(Permission.VIEW_DEPARTMENT_FIGURES, scope="department")
 def department_activities(organization_id: int):
     """The activities behind a number in the report."""
     scope = _scope()
@@ -191,134 +204,7 @@ def compliance_export(fmt: str):
         ],
     )
     title = _("Compliance with the plan, %(year)s", year=year.title)
-    return download(fmt, name="compliance", title=title, tables=[table])
-
-
-@bp.route("/progress")
-@permission_required(Permission.VIEW_REPORTS)
-def progress_overview():
-    """R8 for the bureau: which towns submitted their progress report for the year, when, and who was late."""
-    year = parse_year(request.args.get("year"), today())
-    reports = {r.town_id: r for r in db.session.scalars(select(ProgressReport).where(ProgressReport.year == year))}
-    return render_template(
-        "reports/progress_overview.html",
-        towns=_reporting_towns(reports),
-        reports=reports,
-        year=year,
-        late=is_late,
-        returned=is_returned,
-    )
-
-
-def _reporting_towns(reports: dict) -> list[Town]:
-    """The towns R8 asks a report of (the active ones), and any other that has one for the year."""
-    return list(
-        db.session.scalars(
-            select(Town).where(or_(Town.is_active, Town.id.in_(list(reports)))).order_by(Town.sort_order)
-        )
-    )
-
-
-@bp.route("/progress.<fmt>")
-@permission_required(Permission.VIEW_REPORTS)
-def progress_export(fmt: str):
-    year = parse_year(request.args.get("year"), today())
-    reports = {r.town_id: r for r in db.session.scalars(select(ProgressReport).where(ProgressReport.year == year))}
-    rows = []
-    for town in _reporting_towns(reports):
-        report = reports.get(town.id)
-        submitted = report is not None and report.submitted_at is not None
-        returned = report is not None and is_returned(report)
-        rows.append(
-            [
-                localized_name(town),
-                _("Submitted") if submitted else _("Returned for revision") if returned else _("Not submitted"),
-                to_local(report.submitted_at).strftime("%Y-%m-%d %H:%M") if submitted else "",
-                report.submitted_by.name if submitted and report.submitted_by else "",
-                _("late") if submitted and is_late(report) else "",
-            ]
-        )
-    table = Table(_("Town progress reports"), [_("Town"), _("Status"), _("Submitted at"), _("By"), _("Late")], rows)
-    title = _("Town progress reports, %(year)d", year=year)
-    return download(fmt, name="progress-reports", title=title, tables=[table])
-
-
-@bp.route("/progress/<town_code>/<int:year>", methods=["GET", "POST"])
-@scoped("town_report")
-def progress_report(town_code: str, year: int):
-    """A town's progress report: figures filled in, three sections written by its supervisor (or the administrator
-    for the town), then submitted; a submitted report is locked until the bureau returns it."""
-    town = db.session.scalar(select(Town).where(Town.code == town_code)) or abort(404)
-    if not (can(Permission.VIEW_REPORTS) or (can(Permission.CHECK_FILES) and current_user.town_id == town.id)):
-        abort(403)
-    if not 2024 <= year <= today().year:
-        abort(404)
-    report = report_for(town, year)
-    form = ProgressReportForm(obj=report)
-    status = 200
-    if form.validate_on_submit():
-        submit = "submit" in request.form
-        if report.submitted_at is not None:
-            flash(_("This report has already been submitted; the county bureau can return it for revision."), "error")
-            return redirect(url_for("reports.progress_report", town_code=town.code, year=year))
-        if not submit or form.validate_for_submission():
-            save_report(
-                report,
-                achievements=form.achievements.data or "",
-                difficulties=form.difficulties.data or "",
-                next_measures=form.next_measures.data or "",
-                submit=submit,
-                by=current_user,
-            )
-            db.session.commit()
-            flash(_("The report has been submitted to the county bureau.") if submit else _("Saved."), "success")
-            return redirect(url_for("reports.progress_report", town_code=town.code, year=year))
-        flash(_("The report was not submitted: every section must be written."), "error")
-        status = 422
-    elif form.errors:
-        status = 422
-    return (
-        render_template(
-            "reports/progress_report.html",
-            town=town,
-            year=year,
-            report=report,
-            form=form,
-            return_form=ReturnReportForm() if can(Permission.VIEW_REPORTS) else None,
-            figures=town_figures(town, year, today()),
-            late=is_late(report),
-        ),
-        status,
-    )
-
-
-@bp.route("/progress/<town_code>/<int:year>/return", methods=["POST"])
-@permission_required(Permission.VIEW_REPORTS)
-def return_progress_report(town_code: str, year: int):
-    """The bureau sends a submitted report back to the town for revision."""
-    town = db.session.scalar(select(Town).where(Town.code == town_code)) or abort(404)
-    report = db.session.scalar(
-        select(ProgressReport).where(ProgressReport.town_id == town.id, ProgressReport.year == year)
-    )
-    if report is None or report.submitted_at is None:
-        abort(404)
-    form = ReturnReportForm()
-    if form.validate_on_submit():
-        return_report(report, by=current_user, reason=form.reason.data.strip())
-        db.session.commit()
-        flash(_("The report has been returned to the town for revision."), "success")
-    else:
-        flash(_("Say what the town should revise."), "error")
-    return redirect(url_for("reports.progress_report", town_code=town.code, year=year))
-
-
-@bp.route("/progress/mine")
-@permission_required(Permission.CHECK_FILES)
-def my_progress_report():
-    """A town supervisor's shortcut to this year's report of their town."""
-    if current_user.town is None:
-        return redirect(url_for("reports.progress_overview"))
-    return redirect(url_for("reports.progress_report", town_code=current_user.town.code, year=today().year))
+    return send_export(download(fmt, name="compliance", title=title, tables=[table], by=current_user))
 
 
 def _summary_tables(data) -> list[Table]:
@@ -373,7 +259,11 @@ def summary():
 def summary_export(fmt: str):
     period = _summary_year()
     title = _("Report summary, %(period)s", period=period.title)
-    return download(fmt, name="summary", title=title, tables=_summary_tables(summary_of(period.first.year)))
+    return send_export(
+        download(
+            fmt, name="summary", title=title, tables=_summary_tables(summary_of(period.first.year)), by=current_user
+        )
+    )
 
 
 def _coverage_choice() -> tuple[str, date]:
@@ -421,7 +311,7 @@ def safety_coverage_export(fmt: str):
         Table(_("By village or community"), [_("Town"), _("Village or community"), *headers], by_village),
     ]
     title = _("Safety coverage: %(topic)s", topic=name) + f" · {until.isoformat()}"
-    return download(fmt, name="safety-coverage", title=title, tables=tables)
+    return send_export(download(fmt, name="safety-coverage", title=title, tables=tables, by=current_user))
 
 
 @bp.route("/safety-coverage")
@@ -430,7 +320,7 @@ def safety_coverage_view():
     """Per town and village: children on file who had safety education on a topic this year; the names of those
     who did not only for their child director and supervisor (the county sees counts)."""
     topic, until = _coverage_choice()
-    show_names = current_user.role in (Role.CHILD_DIRECTOR, Role.TOWN_SUPERVISOR)
+    show_names = is_child_director() or is_town_supervisor()
     page = render_template(
         "reports/coverage.html",
         towns=_coverage(topic, until, names=show_names),
@@ -439,7 +329,7 @@ def safety_coverage_view():
         topics=SAFETY_TOPIC_LABELS,
         show_names=show_names,
         # A child director sees only their villages: a town's total is theirs, not the town's.
-        own_villages=current_user.role == Role.CHILD_DIRECTOR,
+        own_villages=is_child_director(),
     )
     # Committed after rendering: a commit expires every loaded row, and the page would reload them one by one.
     record("report.safety_coverage", actor=current_user, topic=topic, names_shown=show_names)
@@ -505,33 +395,7 @@ def visit_shares_export(fmt: str):
             )
         tables.append(Table(title, headers, rows))
     title = _("Visits over the year, %(year)d", year=year)
-    return download(fmt, name="visits", title=title, tables=tables)
+    return send_export(download(fmt, name="visits", title=title, tables=tables, by=current_user))
 
 
-@bp.route("/vacations", methods=["GET", "POST"])
-@permission_required(Permission.MANAGE_SETTINGS)
-def vacations():
-    """The administrator sets each year's winter and summer vacation dates (used by R2 and the vacation reports)."""
-    year = parse_year(request.values.get("year"), today())
-    winter, summer = vacation(year, "winter"), vacation(year, "summer")
-    form = VacationForm(
-        data={
-            "year": year,
-            "winter_first": winter[0],
-            "winter_last": winter[1],
-            "summer_first": summer[0],
-            "summer_last": summer[1],
-        }
-    )
-    if form.validate_on_submit():
-        dates = db.session.scalar(select(VacationDates).where(VacationDates.year == form.year.data)) or VacationDates(
-            year=form.year.data
-        )
-        for name in ("winter_first", "winter_last", "summer_first", "summer_last"):
-            setattr(dates, name, getattr(form, name).data)
-        db.session.add(dates)
-        record("settings.vacations", actor=current_user, year=form.year.data)
-        db.session.commit()
-        flash(_("The vacation dates have been saved."), "success")
-        return redirect(url_for("reports.vacations", year=form.year.data))
-    return render_template("reports/vacations.html", form=form), 422 if form.errors else 200
+from app.reports import year_routes  # noqa: E402, F401 - R8 and the school vacations, on this blueprint
