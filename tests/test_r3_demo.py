@@ -42,3 +42,22 @@ def test_the_demo_has_real_r3_figures_for_2024_to_2026(app, runner):
     director.login("director-shuangshipu", "shouhu-demo")
     due = director.client.get("/children/visits-due?lang=en").get_data(as_text=True)
     assert "days overdue" in due and "Risk flag" in due
+
+
+def test_the_demo_puts_problems_raised_by_others_first_on_the_directors_home_page(app, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    director = Auth(app.test_client())
+    director.login("director-shuangshipu", "shouhu-demo")
+    page = director.client.get("/?lang=en").get_data(as_text=True)
+    main = page.split("<main", 1)[1]
+    raised = main.index("raised by others")
+    assert raised < main.index("Visits due") < main.index("What you can do")
+    problems = main[raised : main.index("Visits due")]
+    for origin in ("Concern noted at activity", "Raised by a mentor", "town supervisor"):
+        assert origin in problems
+    coordinator = Auth(app.test_client())
+    coordinator.login("social-work-shuangshipu", "shouhu-demo")
+    assert "Mark as held" in coordinator.client.get("/?lang=en").get_data(as_text=True)
+    supervisor = Auth(app.test_client())
+    supervisor.login("supervisor-shuangshipu", "shouhu-demo")
+    assert "unresolved" in supervisor.client.get("/?lang=en").get_data(as_text=True).lower()

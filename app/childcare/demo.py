@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.activities.models import ActivityKind, ActivityStatus
 from app.activities.services import ActivityData, ShiftData, create_activity
 from app.auth.models import User
-from app.childcare.models import Attendance, Child, ChildCategory, Gender, RiskFlag, Visit, VisitKind
+from app.childcare.models import Child, ChildCategory, Gender, RiskFlag, Visit, VisitKind
 from app.directory.models import Organization, Town, Village
 from app.extensions import db
 from app.timeutils import local_to_utc
@@ -106,7 +106,7 @@ def seed_demo_children(today: date) -> None:
                 )
             )
     _past_activity_with_attendance(children[:8], director, today)
-    _demo_pairings(children[8:10], today)
+    _demo_pairings(children[8:11], director, today)
 
 
 def _visit_history(child: Child, director: User, until: date, diligence: float, rng: random.Random) -> None:
@@ -137,11 +137,41 @@ def _visit_history(child: Child, director: User, until: date, diligence: float, 
 
 
 def _past_activity_with_attendance(children: list[Child], director: User, today: date) -> None:
+    """A reading afternoon of the social-work station, two weeks ago, with the station's social worker marking who
+    came (one concern noted on the spot, which reaches the director's home page); and one the station held last
+    week but has not closed yet (on the social worker's home page, to close with one tap)."""
+    from app.childcare.attendance import mark_attendance
+    from app.childcare.models import ProblemSource
+    from app.childcare.services import raise_problem
+
     organization = db.session.scalar(select(Organization).where(Organization.code == "sws-shuangshipu"))
+    worker = db.session.scalar(select(User).where(User.username == "social-work-shuangshipu")) or director
+    supervisor = db.session.scalar(select(User).where(User.username == "supervisor-shuangshipu"))
     town = db.session.scalar(select(Town).where(Town.code == "shuangshipu"))
-    day = today - timedelta(days=14)
+    held, open_one = [
+        _demo_activity(organization, town, worker, title, today - timedelta(days=days_ago))
+        for title, days_ago in (("周末阅读陪伴（已结束）", 14), ("安全知识进村（待关闭）", 6))
+    ]
+    for index, child in enumerate(children[:6]):
+        concern = "演示数据：孩子手臂有淤青，说是摔的，请儿童主任家访了解。" if index == 1 else ""
+        mark_attendance(held, child, by=worker, concern=concern)
+    held.status = ActivityStatus.COMPLETED
+    if supervisor is not None and len(children) > 6:
+        # Raised by the town supervisor ten days ago and still open: past the escalation setting.
+        raise_problem(
+            children[6],
+            description="演示数据：监护人反映孩子近期不愿上学，请跟进。",
+            found_on=today - timedelta(days=10),
+            by=supervisor,
+            source=ProblemSource.CHECK,
+        )
+    db.session.flush()
+    del open_one  # stays published: the coordinator's worklist asks to close it
+
+
+def _demo_activity(organization, town, author: User, title: str, day: date):
     data = ActivityData(
-        title="周末阅读陪伴（已结束）",
+        title=title,
         kind=ActivityKind.READING,
         organization=organization,
         town_id=town.id,
@@ -150,16 +180,18 @@ def _past_activity_with_attendance(children: list[Child], director: User, today:
         description="演示数据：此活动为演示用途。",
         shifts=[ShiftData(local_to_utc(day, time(9)), local_to_utc(day, time(11)), 5)],
     )
-    (activity,) = create_activity(data, by=director)
-    activity.status = ActivityStatus.COMPLETED
+    (activity,) = create_activity(data, by=author)
+    activity.status = ActivityStatus.PUBLISHED
     db.session.flush()
-    for child in children[:6]:
-        db.session.add(Attendance(activity_id=activity.id, child_id=child.id, marked_by_id=director.id))
+    return activity
 
 
-def _demo_pairings(children: list[Child], today: date) -> None:
-    """Two caring-mother pairings by the Women's Federation, with a session each."""
-    from app.mentoring.models import ConsentMethod, MentoringSession, Pairing, PairingKind
+def _demo_pairings(children: list[Child], director: User, today: date) -> None:
+    """The director proposes three children to the Women's Federation; its coordinator pairs two of them with a
+    caring mother, who logs a session each (one with a worry for the director); the third waits for a mentor."""
+    from app.mentoring.models import ConsentMethod, PairingKind
+    from app.mentoring.proposals import propose_child
+    from app.mentoring.services import PairingData, create_pairing, log_session
 
     federation = db.session.scalar(select(Organization).where(Organization.code == "womens-federation"))
     coordinator = db.session.scalar(select(User).where(User.username == "womens-federation"))
@@ -169,27 +201,30 @@ def _demo_pairings(children: list[Child], today: date) -> None:
     mentor.organization_id = federation.id
     mentor.screened_by_id = federation.id
     mentor.screened_until = today + timedelta(days=365)
-    for child in children:
-        pairing = Pairing(
-            child_id=child.id,
-            mentor_id=mentor.id,
-            organization_id=federation.id,
-            kind=PairingKind.CARING_MOTHER,
-            started_on=today - timedelta(days=30),
-            goal="演示数据：每周陪伴一次。",
-            shared_needs="演示数据：喜欢读书。",
-            consent_by=child.guardian_name,
-            consent_on=today - timedelta(days=31),
-            consent_method=ConsentMethod.IN_PERSON,
-            created_by_id=coordinator.id,
+    for index, child in enumerate(children):
+        propose_child(child, federation, kind=PairingKind.CARING_MOTHER, needs="演示数据：喜欢读书。", by=director)
+        if index >= 2:
+            continue
+        pairing = create_pairing(
+            PairingData(
+                child=child,
+                mentor=mentor,
+                organization=federation,
+                kind=PairingKind.CARING_MOTHER,
+                started_on=today - timedelta(days=30),
+                goal="演示数据：每周陪伴一次。",
+                shared_needs="演示数据：喜欢读书。",
+                consent_by=child.guardian_name,
+                consent_on=today - timedelta(days=31),
+                consent_method=ConsentMethod.IN_PERSON,
+            ),
+            by=coordinator,
         )
-        db.session.add(pairing)
-        db.session.flush()
-        db.session.add(
-            MentoringSession(
-                pairing_id=pairing.id,
-                held_on=today - timedelta(days=7),
-                minutes=90,
-                what_was_done="演示数据：一起读绘本。",
-            )
+        log_session(
+            pairing,
+            held_on=today - timedelta(days=7),
+            minutes=90,
+            what_was_done="演示数据：一起读绘本。",
+            worry="演示数据：孩子说晚上常常一个人在家，有些害怕。" if index == 0 else "",
+            by=mentor,
         )
