@@ -49,6 +49,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_Hans_CN", "en")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # "pgbouncer" (transaction pooling): psycopg then prepares no statements on the server (app/dbcheck.py).
+    DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "")
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     REMEMBER_COOKIE_HTTPONLY = True
@@ -57,6 +59,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    # Strict-Transport-Security's max-age, sent only on HTTPS requests (app/security.py).
+    HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", str(365 * 86400)))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # werkzeug hash method; tests lower the cost, everything else uses scrypt.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
@@ -64,6 +68,10 @@ class Config:
     LOGIN_FREE_FAILURES = 3
     LOGIN_LOCK_FAILURES = 10
     LOGIN_LOCK_MINUTES = 15
+    # Per account across all addresses (untrusted browsers only); a returning browser's device cookie lasts a year.
+    LOGIN_ACCOUNT_FAILURES = 10
+    LOGIN_ACCOUNT_WINDOW_MINUTES = 15
+    LOGIN_DEVICE_COOKIE_DAYS = 365
     SEED_DEMO_ALLOWED = True
     # R3 visit rules (the plan's defaults): contact weekly and a home visit monthly; with a risk flag a contact every
     # 3 days and a home visit every 14 (the administrator's visit policy replaces these; app/childcare/visits.py).
@@ -97,8 +105,6 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    SESSION_COOKIE_SECURE = _env_flag("SESSION_COOKIE_SECURE", True)
-    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SEED_DEMO_ALLOWED = False
 
     def __init__(self) -> None:
@@ -112,6 +118,13 @@ class ProductionConfig(Config):
             raise RuntimeError("Production refuses SQLite; set ALLOW_SQLITE_IN_PRODUCTION=1 to allow it explicitly.")
         self.SECRET_KEY = key
         self.SQLALCHEMY_DATABASE_URI = _normalise_database_url(url)
+        self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", Config.PUBLIC_BASE_URL)
+        # Cookies are Secure when the site is served over HTTPS (PUBLIC_BASE_URL's scheme) unless
+        # SESSION_COOKIE_SECURE says otherwise: an HTTP-only county intranet must still be able to log in.
+        self.SESSION_COOKIE_SECURE = _env_flag(
+            "SESSION_COOKIE_SECURE", self.PUBLIC_BASE_URL.lower().startswith("https://")
+        )
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
 
 
 CONFIGS: dict[str, type[Config]] = {

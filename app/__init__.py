@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import babel, csrf, db, login_manager, migrate
+from app.security import register_security_headers
 from config import BASE_DIR, INSTANCE_DIR, Config, get_config
 
 __version__ = "0.1.0"
@@ -27,6 +28,7 @@ def create_app(config: str | Config | type | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)
+    register_security_headers(app)
 
     from app.cli import register_commands
 
@@ -37,15 +39,15 @@ def create_app(config: str | Config | type | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from app import i18n, models  # noqa: F401 - every table on the metadata
     from app.auth.sessions import load_user_from_session
+    from app.dbcheck import configure_postgres_engine, watch_jit
+    from app.domain import begin_request_write
+    from app.forms import refuse_control_characters
     from app.reports import reach  # noqa: F401 - the flush hooks that keep the yearly counts exact
 
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # PostgreSQL's JIT compiles report queries for ~200 ms whenever its row estimates run high (JSON arrays
-        # are guessed at 100 elements): far more than the queries take. A web app's short queries never gain.
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options["connect_args"] = {**options.get("connect_args", {}), "options": "-c jit=off"}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    configure_postgres_engine(app)  # pgbouncer-safe; JIT is a database setting (app/dbcheck.py)
     db.init_app(app)
+    with app.app_context():
+        watch_jit(db.engine)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -56,6 +58,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.localize_callback = i18n.gettext_now
     app.before_request(i18n.remember_language)
+    app.before_request(refuse_control_characters)  # after the language hook, so the 400 page is translated
+    app.before_request(begin_request_write)  # after the language hook, which may commit
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -96,6 +96,16 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Children reached recounted: {rows} yearly figures.")
 
+    @app.cli.command("purge")
+    def purge_command() -> None:
+        """Delete login sessions that were revoked or have expired, and failed-login counters no longer needed."""
+        from app.auth.sessions import purge_login_sessions, purge_login_throttles
+
+        sessions = purge_login_sessions()
+        throttles = purge_login_throttles()
+        db.session.commit()
+        click.echo(f"Purged {sessions} login sessions and {throttles} failed-login counters.")
+
     @app.cli.command("create-admin")
     @click.option("--username", prompt=True, help="Login name of the administrator.")
     @click.option("--name", prompt=True, help="The administrator's real name.")

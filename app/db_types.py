@@ -72,3 +72,18 @@ def str_enum(enum_cls: type[StrEnum], length: int = 32) -> Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+# The last page any list may be asked for: beyond it the offset would overflow a database integer.
+MAX_PAGE = 100_000
+
+
+def page_number() -> int:
+    """The ``?page=`` of a list: a whole number from 1 to ``MAX_PAGE``; anything else (text, 0, 10**23) is page 1."""
+    from flask import request
+
+    try:
+        number = int(request.args.get("page", "1"))
+    except ValueError:
+        return 1
+    return number if 0 < number <= MAX_PAGE else 1

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash
+from flask import flash, request
 
-from app.extensions import db
+from app.extensions import db, holds_write_lock
 
 
 class DomainError(Exception):
@@ -36,3 +36,25 @@ def apply(operation: Callable[[], object], success: str | Callable[[], str], *, 
     db.session.commit()
     flash(success() if callable(success) else success, "success")  # a function: a message that needs the result
     return True
+
+
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def begin_request_write() -> None:
+    """Before a data-changing request on SQLite: begin its transaction with BEGIN IMMEDIATE, so concurrent writers
+    queue on the write lock (busy_timeout) instead of failing with "database is locked" when a transaction that
+    began by reading tries to write. Runs after the language hook (which may commit); a transaction that has only
+    read so far (the user loader) has nothing to lose and is begun again. PostgreSQL needs nothing: row locks."""
+    if request.method not in _WRITE_METHODS:
+        return
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.in_nested_transaction() or holds_write_lock(session.connection()):
+            return
+        if session.new or session.dirty or session.deleted:
+            return  # something pending that is not ours to drop: its flush will take the lock
+        session.rollback()
+    session.connection(execution_options={"sqlite_immediate": True})

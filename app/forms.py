@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.services import normalise_phone
+from app.db_types import row_id
 
 
 class MobilePhone:
@@ -20,6 +24,21 @@ class MobilePhone:
         if phone is None:
             raise ValidationError(_l("Please enter a valid mainland mobile number (11 digits, starting with 1)."))
         field.data = phone
+
+
+class RowId:
+    """A hidden or posted row id: empty, or a positive whole number that fits an INTEGER column (``db_types.row_id``);
+    ``shift_id=abc`` or a 23-digit number is refused with a message instead of failing later."""
+
+    def __call__(self, form, field) -> None:
+        if not field.data:
+            return
+        try:
+            row_id(str(field.data))
+        except ValueError:
+            raise ValidationError(
+                _l("This form refers to a record that does not exist. Please reload the page.")
+            ) from None
 
 
 def phone_field(label, *validators) -> StringField:
@@ -35,3 +54,19 @@ class CheckboxListField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+# Characters no form field or query string may hold: C0 controls (tab, line feed and carriage return excepted), DEL and
+# the NUL that PostgreSQL refuses in text. Refused at the door, so no service, query or export ever sees them.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def refuse_control_characters():
+    """Refuse a request whose query string or form holds a control character (NUL included) with a 400 page that
+    says why, before any route reads it: such a value is never typed by a person and nothing is changed."""
+    values = [*request.args.values(), *request.form.values()]
+    if any(CONTROL_CHARACTERS.search(value) for value in values):
+        from app.errors.handlers import render_error
+
+        return render_error(400, _l("The form or address holds invalid control characters. Please remove them."))
+    return None

@@ -87,6 +87,7 @@ def create_postgres_database(prefix: str = "shouhu_test") -> tuple[str, callable
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'ALTER DATABASE "{name}" SET jit = off'))  # as production sets it (app/dbcheck.py)
 
     def drop() -> None:
         with admin.connect() as connection:

@@ -96,6 +96,8 @@ def test_production_refuses_sqlite_unless_allowed(monkeypatch):
 def test_production_uses_psycopg_for_postgres_urls(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db/shouhu")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://shouhu.example.cn")
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
     config = ProductionConfig()
     assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@db/shouhu"
     assert config.SESSION_COOKIE_SECURE and not config.SEED_DEMO_ALLOWED

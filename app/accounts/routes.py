@@ -20,6 +20,7 @@ from app.auth.services import (
     set_active,
     update_staff_account,
 )
+from app.db_types import page_number
 from app.directory.models import Organization, Town, Village
 from app.directory.routes import town_choices
 from app.domain import apply
@@ -51,7 +52,7 @@ def index():
         query = query.where(User.is_active)
     elif status == "inactive":
         query = query.where(User.is_active.is_(False))
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=50, error_out=False)
     return render_template(
         "accounts/index.html", page=page, roles=ROLE_LABELS, filters={"q": q, "role": role, "status": status}
     )

@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.activities.labels import AUDIENCE_LABELS, KIND_LABELS, PLAN_TASK_LABELS, SAFETY_TOPIC_LABELS
-from app.forms import CheckboxListField
+from app.forms import CheckboxListField, RowId
 
 SHIFT_ROWS = 4
 
@@ -27,7 +27,7 @@ SHIFT_ROWS = 4
 class ShiftForm(Form):
     """One shift row; a row left blank is ignored."""
 
-    shift_id = HiddenField()
+    shift_id = HiddenField(validators=[RowId()])
     day = DateField(_l("Date"), validators=[Optional()])
     start = TimeField(_l("From"), validators=[Optional()])
     end = TimeField(_l("To"), validators=[Optional()])

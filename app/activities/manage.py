@@ -35,6 +35,7 @@ from app.activities.services import (
     update_activity,
 )
 from app.childcare.attendance import children_reached
+from app.db_types import page_number
 from app.directory.models import Organization, Town, Village
 from app.directory.routes import town_choices
 from app.domain import apply
@@ -62,7 +63,7 @@ def activities():
         query = query.where(Activity.status == ActivityStatus(status))
     if request.args.get("view") == "calendar":
         return _calendar_view(query)
-    page = db.paginate(query, per_page=30, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=30, error_out=False)
     year_start = local_to_utc(date(to_local(datetime.now(SHANGHAI)).year, 1, 1), datetime.min.time())
     own = None if is_admin() else current_user.organization_id
     hours = organization_service_minutes(own, since=year_start) / 60

@@ -32,6 +32,7 @@ from app.audit.services import record
 from app.auth.routes import safe_next
 from app.db_types import row_id
 from app.domain import apply
+from app.export_cells import inert_row, make_sheet_inert
 from app.extensions import db
 from app.labels import label
 from app.permissions import Permission, permission_required
@@ -80,7 +81,7 @@ def roster_export(shift_id: int, fmt: str):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(ROSTER_HEADERS)
-        writer.writerows(rows)
+        writer.writerows(inert_row(row) for row in rows)
         # A BOM so that Excel on Chinese Windows opens the UTF-8 file with the right characters.
         return Response(
             "\ufeff" + buffer.getvalue(),
@@ -98,6 +99,7 @@ def roster_export(shift_id: int, fmt: str):
     for row in rows:
         sheet.append(row)
     sheet.freeze_panes = "A3"
+    make_sheet_inert(sheet)
     for column, width in zip("ABCDEFGH", (6, 14, 14, 10, 10, 18, 18, 14), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()

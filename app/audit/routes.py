@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditEntry
-from app.db_types import row_id
+from app.db_types import page_number, row_id
 from app.extensions import db
 from app.permissions import Permission, permission_required
 
@@ -28,7 +28,7 @@ def index():
     if actor_id:
         query = query.where(AuditEntry.actor_id == actor_id)
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
-    page = db.paginate(query, per_page=100, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=100, error_out=False)
     return render_template(
         "audit/index.html", page=page, actions=actions, action=action, child=child_id or "", actor=actor_id or ""
     )

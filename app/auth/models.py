@@ -111,7 +111,9 @@ class UserSession(db.Model):
 
 
 class LoginThrottle(db.Model):
-    """Failed logins for one account name from one address: a whole village may share the address."""
+    """Failed logins counted for one account key from one source (see app/auth/throttle.py): an address (a whole
+    village may share it), ``device:<nonce>`` for a browser holding the account's device cookie, or ``*`` for the
+    account across all addresses. The column keeps its first name, ``ip_address``."""
 
     __tablename__ = "login_throttles"
     __table_args__ = (UniqueConstraint("identifier", "ip_address"),)

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.audit.services import client_address
 from app.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, RegistrationForm
-from app.auth.services import authenticate, change_password, log_out, register_volunteer, update_profile
+from app.auth.services import (
+    LoginResult,
+    authenticate,
+    change_password,
+    log_out,
+    register_volunteer,
+    update_profile,
+)
 from app.auth.sessions import start_session
+from app.auth.throttle import DEVICE_COOKIE, device_cookie_days, read_device_cookie, write_device_cookie
 from app.directory.models import Organization
 from app.domain import apply
 from app.extensions import db
 from app.i18n import localized_name, supported
 from app.permissions import logged_in, public
+from app.timeutils import to_local
 
 bp = Blueprint("auth", __name__)
 
@@ -26,8 +35,12 @@ _ALLOWED_BEFORE_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "stati
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only follow ``next`` to a path on this site (never to another host: no open redirect)."""
-    if not target:
+    """Only follow ``next`` (or ``back``) to a path on this site, never to another host: no open redirect. A path
+    starts with one ``/``; a backslash (browsers read ``/\\host`` as ``//host``) or a control character (browsers drop
+    tabs and newlines from URLs) refuses it, as does any scheme or host."""
+    if not target or len(target) > 2048:
+        return None
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -46,7 +59,14 @@ def require_password_change():
     return None
 
 
-def _login_error_message(error: str, wait_seconds: int) -> str:
+def _login_error_message(result: LoginResult) -> str:
+    error, wait_seconds = result.error, result.wait_seconds
+    if error == "account_capped":
+        return _(
+            "Too many failed attempts on this account. Logins from new devices are paused until %(time)s; a device "
+            "you have logged in with before can log in as usual.",
+            time=to_local(result.retry_at).strftime("%H:%M"),
+        )
     if error == "locked":
         minutes = max(1, (wait_seconds + 59) // 60)
         return _("Too many failed attempts. This account is locked here for %(n)d minutes.", n=minutes)
@@ -64,19 +84,33 @@ def login():
         return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = authenticate(form.identifier.data, form.password.data, client_address())
+        devices = read_device_cookie(request.cookies.get(DEVICE_COOKIE))
+        result = authenticate(form.identifier.data, form.password.data, client_address(), devices=devices)
         if result.user is not None:
             start_session(result.user, remember=form.remember.data)
         # One commit either way, and not through apply(): a refused login is not a rule to roll back but a fact to
         # keep (the throttle that slows the next guess, the audit entry).
         db.session.commit()
         if result.user is None:
-            flash(_login_error_message(result.error, result.wait_seconds), "error")
+            flash(_login_error_message(result), "error")
             status = {"bad_credentials": 401, "inactive": 403}.get(result.error, 429)
-            return render_template("auth/login.html", form=form), status
+            response = make_response(render_template("auth/login.html", form=form), status)
+            if status == 429:
+                response.headers["Retry-After"] = str(result.wait_seconds)
+            return response
         if result.user.locale:
             session["lang"] = result.user.locale
-        return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+        response = redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+        # This browser is now a known device for the account (OWASP device cookie): others' failures spare it.
+        response.set_cookie(
+            DEVICE_COOKIE,
+            write_device_cookie(devices, result.account_key, result.device_nonce),
+            max_age=device_cookie_days() * 86400,
+            secure=request.is_secure,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
     return render_template("auth/login.html", form=form)
 
 

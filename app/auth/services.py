@@ -6,7 +6,7 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -14,8 +14,17 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit.services import record
-from app.auth.models import LoginThrottle, Role, User
+from app.auth.models import Role, User
 from app.auth.sessions import end_session, revoke_sessions
+from app.auth.throttle import (
+    ACCOUNT_SOURCE,
+    block_for,
+    clear_counters,
+    count_failure,
+    device_source,
+    lock_counters,
+    new_nonce,
+)
 from app.db_types import utcnow
 from app.directory.models import Organization, Town, Village
 from app.domain import DomainError
@@ -98,68 +107,74 @@ def find_account(identifier: str) -> User | None:
 @dataclass
 class LoginResult:
     user: User | None
-    error: str | None = None  # bad_credentials, inactive, wait, locked
+    error: str | None = None  # bad_credentials, inactive, wait, locked, account_capped
     wait_seconds: int = 0
-
-
-def _throttle_for(identifier: str, address: str) -> LoginThrottle | None:
-    return db.session.scalar(
-        select(LoginThrottle).where(LoginThrottle.identifier == identifier, LoginThrottle.ip_address == address)
-    )
-
-
-def _register_failure(identifier: str, address: str, now: datetime) -> LoginThrottle:
-    """Count one more failure; past the free tries each one doubles the wait, then the account locks here."""
-    config = current_app.config
-    throttle = _throttle_for(identifier, address)
-    if throttle is None:
-        throttle = LoginThrottle(identifier=identifier, ip_address=address, failures=0)
-        db.session.add(throttle)
-    throttle.failures += 1
-    throttle.last_failure_at = now
-    free, lock = config["LOGIN_FREE_FAILURES"], config["LOGIN_LOCK_FAILURES"]
-    if throttle.failures >= lock:
-        throttle.blocked_until = now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
-    elif throttle.failures >= free:
-        throttle.blocked_until = now + timedelta(seconds=5 * 2 ** (throttle.failures - free))
-    return throttle
+    retry_at: datetime | None = None
+    device_nonce: str | None = None  # on success: the nonce of this browser's new device cookie
+    account_key: str = ""
 
 
 # Checked against when the account does not exist, so that a wrong name takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 
 
-def authenticate(identifier: str, password: str, address: str, now: datetime | None = None) -> LoginResult:
-    """Check a login attempt against the throttle for (account name, address), then the password.
+def authenticate(
+    identifier: str,
+    password: str,
+    address: str,
+    now: datetime | None = None,
+    *,
+    devices: dict[str, str] | None = None,
+) -> LoginResult:
+    """Check a login attempt against the throttle, then the password.
 
-    While a throttle is blocking, the password is not even checked. Every attempt is written to the audit log.
+    ``devices`` is what this browser's device cookie names ({account key: nonce}). With a nonce for this account
+    the attempt is judged on that device's own failures only, so nobody else's guesses lock the owner out.
+    Without one it is judged per (account, address) and per account across all addresses. While a counter
+    blocks, the password is not even checked (no oracle). Every attempt is written to the audit log.
     """
     now = now or utcnow()
     key = normalise_identifier(identifier)
-    throttle = _throttle_for(key, address)
-    if throttle and throttle.blocked_until and throttle.blocked_until > now:
-        seconds = math.ceil((throttle.blocked_until - now).total_seconds())
-        locked = throttle.failures >= current_app.config["LOGIN_LOCK_FAILURES"]
-        result = LoginResult(None, "locked" if locked else "wait", seconds)
-        record("auth.login_refused", actor=None, identifier=key, reason=result.error, wait_seconds=seconds)
-        return result
-
     user = find_account(key)
+    # One key per account whichever name was typed, so a phone number and a username share one cap.
+    account_key = normalise_identifier(user.login_name) if user is not None else key
+    nonce = (devices or {}).get(account_key)
+    sources = [device_source(nonce)] if nonce else [ACCOUNT_SOURCE, address]
+    counters = lock_counters(account_key, sources)
+    blocks = [block for row in counters.values() if (block := block_for(row, now)) is not None]
+    if blocks:
+        block = max(blocks, key=lambda b: b.until)
+        seconds = math.ceil((block.until - now).total_seconds())
+        record(
+            "auth.login_refused",
+            actor=None,
+            identifier=key,
+            reason=block.reason,
+            wait_seconds=seconds,
+            trusted_device=bool(nonce),
+        )
+        return LoginResult(None, block.reason, seconds, retry_at=block.until, account_key=account_key)
+
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
     if user is None or not check_password_hash(user.password_hash, password):
-        throttle = _register_failure(key, address, now)
+        failures = [count_failure(row, now) for row in counters.values()]
         record(
-            "auth.login_failed", user, actor=user, identifier=key, reason="bad_credentials", failures=throttle.failures
+            "auth.login_failed",
+            user,
+            actor=user,
+            identifier=key,
+            reason="bad_credentials",
+            failures=max(failures, default=0),
+            trusted_device=bool(nonce),
         )
-        return LoginResult(None, "bad_credentials")
+        return LoginResult(None, "bad_credentials", account_key=account_key)
     if not user.is_active:
         record("auth.login_failed", user, actor=user, identifier=key, reason="inactive")
-        return LoginResult(None, "inactive")
-    if throttle is not None:
-        db.session.delete(throttle)
-    record("auth.login", user, actor=user)
-    return LoginResult(user)
+        return LoginResult(None, "inactive", account_key=account_key)
+    clear_counters(list(counters.values()))
+    record("auth.login", user, actor=user, trusted_device=bool(nonce))
+    return LoginResult(user, device_nonce=new_nonce(), account_key=account_key)
 
 
 def remember_locale(user: User, locale: str) -> None:

@@ -8,13 +8,14 @@ logs those browsers out at their next request even if an old cookie is replayed.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 
 from flask import current_app, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
-from app.audit.services import client_address
-from app.auth.models import User, UserSession, hash_token
+from app.audit.services import SYSTEM, client_address, record
+from app.auth.models import LoginThrottle, User, UserSession, hash_token
 from app.db_types import utcnow
 from app.extensions import db
 
@@ -73,3 +74,47 @@ def revoke_sessions(user: User, *, except_token: str | None = None) -> int:
     if except_token:
         stmt = stmt.where(UserSession.token_hash != hash_token(except_token))
     return db.session.execute(stmt.values(revoked_at=utcnow())).rowcount
+
+
+# --- housekeeping (``flask purge``) ---------------------------------------------------------------------------
+
+
+def purge_login_sessions(now: datetime | None = None) -> int:
+    """Delete the login sessions that can never be used again: revoked ones, and ones older than the remember
+    cookie's lifetime (``load_user_from_session`` refuses them already). Audited as the system, with the count;
+    returns the count. The caller commits."""
+    now = now or utcnow()
+    expired_before = now - current_app.config["REMEMBER_COOKIE_DURATION"]
+    count = db.session.execute(
+        delete(UserSession).where(UserSession.revoked_at.is_not(None) | (UserSession.created_at < expired_before))
+    ).rowcount
+    db.session.flush()
+    record("auth.sessions_purged", actor=SYSTEM, count=count)
+    return count
+
+
+def throttle_retention() -> timedelta:
+    """How long a failed-login counter matters: the longest window or block of the throttle, and at least a day."""
+    config = current_app.config
+    minutes = max(
+        config.get("LOGIN_LOCK_MINUTES", 0),
+        config.get("LOGIN_ACCOUNT_WINDOW_MINUTES", 0),
+    )
+    return max(timedelta(days=1), timedelta(minutes=minutes))
+
+
+def purge_login_throttles(now: datetime | None = None) -> int:
+    """Delete the failed-login counters whose last failure is older than ``throttle_retention()`` (or that never
+    counted one) and that block nothing any more. Audited as the system, with the count; returns the count. The
+    caller commits."""
+    now = now or utcnow()
+    stale_before = now - throttle_retention()
+    count = db.session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.last_failure_at.is_(None) | (LoginThrottle.last_failure_at < stale_before),
+            LoginThrottle.blocked_until.is_(None) | (LoginThrottle.blocked_until < now),
+        )
+    ).rowcount
+    db.session.flush()
+    record("auth.throttles_purged", actor=SYSTEM, count=count)
+    return count

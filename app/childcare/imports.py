@@ -33,6 +33,7 @@ from app.childcare.transfer import (
     REQUIRED,
     RISK_FLAGS,
     STATUSES,
+    UploadRefusedError,
     read_rows,
     split_list,
 )
@@ -248,6 +249,9 @@ def import_children_steps(
     day, choices = day or today(), choices or {}
     try:
         rows = read_rows(raw, filename)
+    except UploadRefusedError as error:
+        result.errors.append((1, str(error)))
+        return result
     except Exception:
         result.errors.append((1, _("The file could not be read. Please use the template (XLSX or CSV).")))
         return result

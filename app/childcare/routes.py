@@ -44,7 +44,7 @@ from app.childcare.visits import (
     overdue_or_due_soon,
     set_visit_policy,
 )
-from app.db_types import row_id
+from app.db_types import page_number, row_id
 from app.directory.models import Organization, OrganizationKind, Town, Village
 from app.domain import apply
 from app.extensions import db
@@ -88,7 +88,7 @@ def index():
         query = query.where(Child.village_id == village_id)
     if status in {s.value for s in ChildStatus}:
         query = query.where(Child.status == ChildStatus(status))
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=50, error_out=False)
     html = render_template(
         "children/index.html",
         missed=missed_last_three([c.id for c in page.items]),

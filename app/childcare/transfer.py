@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
@@ -16,6 +19,7 @@ from app.auth.models import User
 from app.childcare.models import Child, ChildCategory, ChildStatus, CloseReason, Gender, RiskFlag
 from app.childcare.services import mask_id_number
 from app.directory.services import decode_csv
+from app.export_cells import make_sheet_inert
 from app.permissions import can_see_full_id
 
 # (header, attribute): the template's, the export's and the import's columns. An upload may leave columns out
@@ -110,6 +114,7 @@ def _workbook(rows: list[list]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
+    make_sheet_inert(sheet)
     values = workbook.create_sheet("填写说明")
     values.append(["列", "可填写的值"])
     for header, table in (
@@ -199,12 +204,64 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
+# An upload's limits, checked before parsing: the documented rows (a header and 20,000 children), the XLSX's unpacked
+# size (a 4 MB upload of real data unpacks to well under 100 MB) and its packing ratio (a zip bomb packs far tighter).
+MAX_UPLOAD_ROWS = 20_001
+MAX_UNPACKED = 100 * 1024 * 1024
+MAX_RATIO = 500
+
+
+class UploadRefusedError(ValueError):
+    """An upload refused before it is parsed; the message says why, in the user's language."""
+
+
+def check_xlsx(raw: bytes) -> None:
+    """Refuse an XLSX whose parts unpack too large or too tightly (a zip bomb), or whose first sheet declares more
+    rows than allowed (``<dimension ref="A1:Z100000">``), reading only the zip directory and the sheet's first bytes."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise UploadRefusedError(_("The file could not be read. Please use the template (XLSX or CSV).")) from None
+    unpacked = sum(entry.file_size for entry in entries)
+    packed = sum(entry.compress_size for entry in entries) or 1
+    if unpacked > MAX_UNPACKED or unpacked / packed > MAX_RATIO:
+        raise UploadRefusedError(_("The file unpacks too large to be read."))
+    for entry in entries:
+        if entry.filename.startswith("xl/worksheets/sheet") and entry.filename.endswith(".xml"):
+            with archive.open(entry) as part:
+                head = part.read(4096).decode("utf-8", "replace")
+            found = re.search(r'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+            if found and int(found.group(1)) > MAX_UPLOAD_ROWS:
+                raise UploadRefusedError(_too_many_rows())
+
+
+def _too_many_rows() -> str:
+    return _("Too many rows: at most %(n)d per file.", n=MAX_UPLOAD_ROWS - 1)
+
+
 def read_rows(raw: bytes, filename: str) -> list[list[str]]:
-    """The first sheet of an XLSX, or a CSV (UTF-8 or GB18030), as rows of text cells."""
+    """The first sheet of an XLSX, or a CSV (UTF-8 or GB18030), as rows of text cells; a file over the limits is
+    refused (``UploadRefusedError``) before it is parsed, or as soon as the streaming read passes the row limit."""
     if filename.lower().endswith(".xlsx"):
-        sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
-        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    return [[v.strip() for v in row] for row in csv.reader(io.StringIO(decode_csv(raw)))]
+        check_xlsx(raw)
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        try:
+            rows = workbook.worksheets[0].iter_rows(values_only=True)
+            return _at_most([_cell(v) for v in row] for row in rows)
+        finally:
+            workbook.close()
+    return _at_most([v.strip() for v in row] for row in csv.reader(io.StringIO(decode_csv(raw))))
+
+
+def _at_most(stream) -> list[list[str]]:
+    """The rows of a stream, stopping with ``UploadRefusedError`` as soon as it passes the row limit."""
+    rows = []
+    for row in stream:
+        rows.append(row)
+        if len(rows) > MAX_UPLOAD_ROWS:
+            raise UploadRefusedError(_too_many_rows())
+    return rows
 
 
 def count_rows(raw: bytes, filename: str) -> int:

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from app.db_types import row_id
+from app.db_types import page_number, row_id
 from app.directory.forms import ImportForm, OrganizationForm, VillageForm
 from app.directory.models import Organization, OrganizationKind, Town, Village, VillageKind
 from app.directory.services import ImportResult, import_schools, import_villages, save_organization, save_village
@@ -54,7 +54,7 @@ def organizations():
         )
     if not _show_inactive():
         query = query.where(Organization.is_active)
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=50, error_out=False)
     return render_template(
         "directory/organizations.html",
         page=page,

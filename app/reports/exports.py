@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from app.audit.services import record
 from app.db_types import utcnow
+from app.export_cells import inert_row, make_sheet_inert
 from app.timeutils import to_local
 
 FORMATS = {
@@ -54,14 +55,14 @@ def download(fmt: str, *, name: str, title: str, tables: list[Table], by) -> Res
 def _csv(title: str, generated: str, tables: list[Table]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([title, generated])
+    writer.writerow(inert_row([title, generated]))
     for index, table in enumerate(tables):
         if len(tables) > 1:
             if index:
                 writer.writerow([])
-            writer.writerow([table.title])
-        writer.writerow(table.headers)
-        writer.writerows(table.rows)
+            writer.writerow(inert_row([table.title]))
+        writer.writerow(inert_row(table.headers))
+        writer.writerows(inert_row(row) for row in table.rows)
     return "\ufeff" + buffer.getvalue()  # a BOM, so Excel opens the Chinese text as UTF-8
 
 
@@ -92,6 +93,7 @@ def _xlsx(title: str, generated: str, tables: list[Table]) -> bytes:
         for index, header in enumerate(table.headers, start=1):
             widest = max([_width(header), *(_width(row[index - 1]) for row in table.rows)])
             sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 2, 8), 48)
+        make_sheet_inert(sheet)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
