@@ -133,12 +133,18 @@ def access_rule(view: Callable) -> AccessRule | None:
     return getattr(view, "access_rule", None)
 
 
-def can_manage_activity(activity, user: User | None = None) -> bool:
-    """The activity's own organization's coordinators, and the administrator; nobody else (not co-organizers)."""
+def acts_for_organization(organization_id: int, user: User | None = None) -> bool:
+    """The organization's own coordinators, and the administrator: who runs an organization's activities, pairings
+    and proposals."""
     user = user if user is not None else current_user
     if not can(Permission.MANAGE_ACTIVITIES, user):
         return False
-    return user.role == Role.ADMIN or user.organization_id == activity.organization_id
+    return user.role == Role.ADMIN or user.organization_id == organization_id
+
+
+def can_manage_activity(activity, user: User | None = None) -> bool:
+    """The activity's own organization's coordinators, and the administrator; nobody else (not co-organizers)."""
+    return acts_for_organization(activity.organization_id, user)
 
 
 def require_activity_manager(activity) -> None:
@@ -323,10 +329,7 @@ def _managed_signup(user, signup_id=None, **_kw) -> bool | None:
 
 def can_manage_pairing(pairing, user: User | None = None) -> bool:
     """The pairing's organization's coordinators, and the administrator."""
-    user = user if user is not None else current_user
-    return can(Permission.MANAGE_ACTIVITIES, user) and (
-        user.role == Role.ADMIN or user.organization_id == pairing.organization_id
-    )
+    return acts_for_organization(pairing.organization_id, user)
 
 
 def _managed_pairing(user, pairing_id=None, **_kw) -> bool | None:
@@ -345,10 +348,7 @@ def _own_pairing(user, pairing_id=None, **_kw) -> bool | None:
 
 def can_take_up_proposal(proposal, user: User | None = None) -> bool:
     """A child proposed for mentoring to an organization: its coordinators, and the administrator."""
-    user = user if user is not None else current_user
-    return can(Permission.MANAGE_ACTIVITIES, user) and (
-        user.role == Role.ADMIN or user.organization_id == proposal.organization_id
-    )
+    return acts_for_organization(proposal.organization_id, user)
 
 
 def _proposal_to_organization(user, proposal_id=None, **_kw) -> bool | None:
