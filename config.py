@@ -81,6 +81,34 @@ class Config:
     VISIT_CONTACT_DAYS_RISK = int(os.environ.get("VISIT_CONTACT_DAYS_RISK", "3"))
     # Days a problem may stay unresolved before it appears on the town supervisor's list.
     PROBLEM_ESCALATION_DAYS = int(os.environ.get("PROBLEM_ESCALATION_DAYS", "7"))
+    # Jobs (huey): "sqlite:///path" (embedded, the default for ``make run``), "redis://host:port/db" (production)
+    # or "memory" (the tests, which run queued jobs themselves).
+    JOBS_URL = os.environ.get("JOBS_URL", f"sqlite:///{INSTANCE_DIR / 'jobs.sqlite3'}")
+    # Channels: "dev" keeps SMS and e-mail on this machine (the development outbox); production names real ones.
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "dev")  # dev | tencent
+    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "dev")  # dev | smtp
+    # Tencent Cloud SMS (app/notifications/sms.py): keys, the SMS app, the approved sign name and template ids as
+    # JSON {"<kind>": "<id>", "<kind>:en": "<id>"}; TENCENT_SMS_ENDPOINT only to point the SDK elsewhere (tests).
+    TENCENT_SECRET_ID = os.environ.get("TENCENT_SECRET_ID", "")
+    TENCENT_SECRET_KEY = os.environ.get("TENCENT_SECRET_KEY", "")
+    TENCENT_SMS_APP_ID = os.environ.get("TENCENT_SMS_APP_ID", "")
+    TENCENT_SMS_SIGN_NAME = os.environ.get("TENCENT_SMS_SIGN_NAME", "")
+    TENCENT_SMS_REGION = os.environ.get("TENCENT_SMS_REGION", "ap-guangzhou")
+    TENCENT_SMS_ENDPOINT = os.environ.get("TENCENT_SMS_ENDPOINT", "")
+    TENCENT_SMS_TEMPLATES = os.environ.get("TENCENT_SMS_TEMPLATES", "{}")
+    # SMTP for e-mail (app/notifications/email.py).
+    SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_SECURITY = os.environ.get("SMTP_SECURITY", "")  # "" | starttls | ssl
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Shouhu <noreply@shouhu.local>")
+    # No SMS between these Beijing hours unless urgent (a same-day cancellation); at most this many SMS and e-mails
+    # a recipient a day (urgent ones always go).
+    QUIET_HOURS = (21, 8)
+    MESSAGE_DAILY_CAP = int(os.environ.get("MESSAGE_DAILY_CAP", "8"))
+    # Deliveries: tries, and the waits between them (minutes).
+    DELIVERY_RETRY_MINUTES = (1, 5, 30, 120)
     # How many reverse proxies stand in front (their X-Forwarded-For is trusted): the throttle needs real addresses.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
@@ -102,6 +130,9 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashing for tests only
     PUBLIC_BASE_URL = "http://shouhu.test"
     SERVER_NAME = None
+    JOBS_URL = "memory"
+    SMS_BACKEND = "dev"
+    EMAIL_BACKEND = "dev"
 
 
 class ProductionConfig(Config):

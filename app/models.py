@@ -17,6 +17,7 @@ from app.childcare.models import (
 )
 from app.directory.models import Organization, Town, Village
 from app.mentoring.models import MentoringSession, Pairing, PairingProposal
+from app.notifications.models import Broadcast, Delivery, Message, SmsCode, UsedLink
 from app.reports.models import ProgressReport, VacationDates
 
 __all__ = [
@@ -24,13 +25,16 @@ __all__ = [
     "ActivityRegistration",
     "Attendance",
     "AuditEntry",
+    "Broadcast",
     "CareAction",
     "Certificate",
     "Child",
     "ChildImport",
+    "Delivery",
     "FileCheck",
     "LoginThrottle",
     "MentoringSession",
+    "Message",
     "Organization",
     "Pairing",
     "PairingProposal",
@@ -38,8 +42,10 @@ __all__ = [
     "ProgressReport",
     "Shift",
     "Signup",
+    "SmsCode",
     "Town",
     "TrainingParticipant",
+    "UsedLink",
     "User",
     "UserSession",
     "VacationDates",

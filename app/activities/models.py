@@ -236,6 +236,8 @@ class Signup(db.Model):
     minutes: Mapped[int] = mapped_column(default=0, server_default="0")
     # Set when the activity's time or place changed after this sign-up; shown on "my activities" until seen.
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The volunteer answered a reminder with "I'll come".
+    coming_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     shift: Mapped[Shift] = relationship(back_populates="signups")
     user: Mapped[User] = relationship()

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from flask_babel import gettext
 from flask_login import UserMixin
-from sqlalchemy import Column, Date, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, Date, ForeignKey, String, Table, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime, str_enum, utcnow
@@ -65,6 +65,12 @@ class User(UserMixin, db.Model):
     # Mentor screening by an organization (pairings need it); after this date new sessions pause.
     screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     screened_until: Mapped[date | None] = mapped_column(Date)
+    # Messages: the inbox always; SMS (on by default for a phone number) and e-mail as the person chooses.
+    email: Mapped[str | None] = mapped_column(String(254))
+    sms_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    email_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Staff who chose an SMS code as a second step after their password.
+    sms_second_step: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     organization: Mapped[Organization | None] = relationship(foreign_keys=[organization_id])
     town: Mapped[Town | None] = relationship()
@@ -73,6 +79,11 @@ class User(UserMixin, db.Model):
     # The raw token of the login session this object was loaded for; Flask-Login stores it as the "user id",
     # so a revoked session row logs the browser out even if its cookie is replayed.
     session_token = None  # type: str | None (not a column)
+
+    @property
+    def has_password(self) -> bool:
+        """Volunteers who signed up by SMS code have none until they set one."""
+        return bool(self.password_hash)
 
     def get_id(self) -> str | None:
         return self.session_token

@@ -295,3 +295,11 @@ class ChildImport(db.Model):
     filename: Mapped[str] = mapped_column(String(255), default="")
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A large upload is imported by a job: queued, running (phase, done of total), then done or failed; a small one,
+    # or one waiting for the uploader's choices on possible duplicates, is "held".
+    status: Mapped[str] = mapped_column(String(16), default="held", server_default="held")
+    phase: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    done: Mapped[int] = mapped_column(default=0, server_default="0")
+    total: Mapped[int] = mapped_column(default=0, server_default="0")
+    result: Mapped[dict | None] = mapped_column(JSON)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
