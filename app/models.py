@@ -17,7 +17,7 @@ from app.childcare.models import (
 )
 from app.directory.models import Organization, Town, Village
 from app.mentoring.models import MentoringSession, Pairing, PairingProposal
-from app.notifications.models import Broadcast, Delivery, Message, SmsCode, UsedLink
+from app.notifications.models import Broadcast, Delivery, JobRun, Message, SmsCode, UsedLink
 from app.reports.models import ProgressReport, VacationDates
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "FileCheck",
     "LoginThrottle",
     "MentoringSession",
+    "JobRun",
     "Message",
     "Organization",
     "Pairing",

@@ -134,3 +134,16 @@ class UsedLink(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class JobRun(db.Model):
+    """A periodic job's run for one time slot (``reminders`` at 2026-12-04T08:05): the first worker to insert the row
+    runs it, every other worker's scheduler finds it taken, so a periodic job runs once however many workers run."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("name", "slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    slot: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

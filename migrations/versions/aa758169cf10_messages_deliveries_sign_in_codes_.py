@@ -92,6 +92,17 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_message_deliveries_sent_at'), ['sent_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_message_deliveries_status'), ['status'], unique=False)
 
+    op.create_table('job_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('slot', sa.String(length=32), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_runs')),
+    sa.UniqueConstraint('name', 'slot', name=op.f('uq_job_runs_name_slot'))
+    )
+    with op.batch_alter_table('job_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_job_runs_started_at'), ['started_at'], unique=False)
+
     op.create_table('broadcasts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('sender_id', sa.Integer(), nullable=True),
@@ -155,6 +166,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_broadcasts_activity_id'))
 
     op.drop_table('broadcasts')
+    with op.batch_alter_table('job_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_job_runs_started_at'))
+
+    op.drop_table('job_runs')
     with op.batch_alter_table('message_deliveries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_message_deliveries_status'))
         batch_op.drop_index(batch_op.f('ix_message_deliveries_sent_at'))
