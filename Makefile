@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+HOST ?= 127.0.0.1
 FLASK := $(BIN)/flask --app wsgi
 CATALOG := app/translations
 POT := $(CATALOG)/messages.pot
@@ -34,12 +35,12 @@ babel-extract: $(VENV)/.runtime
 babel-update: babel-extract
 	$(BIN)/pybabel update -i $(POT) -d $(CATALOG) --no-fuzzy-matching --ignore-obsolete
 
-## run: set everything up and serve the site on SQLite (DATABASE_URL for PostgreSQL, PORT for the port)
+## run: set everything up and serve the site and its job worker on SQLite (DATABASE_URL for PostgreSQL, PORT, HOST)
 run: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --first-start
-	@echo "Shouhu is at http://127.0.0.1:$(PORT)"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "Shouhu is at http://$(HOST):$(PORT) (the job worker runs in the same process)"
+	$(FLASK) serve --host $(HOST) --port $(PORT)
 
 ## test: lint and the whole suite (TEST_DATABASE_URL adds PostgreSQL)
 test: $(VENV)/.dev translations

@@ -60,6 +60,10 @@ def _init_extensions(app: Flask) -> None:
     app.before_request(i18n.remember_language)
     app.before_request(refuse_control_characters)  # after the language hook, so the 400 page is translated
     app.before_request(begin_request_write)  # after the language hook, which may commit
+    from app import jobs
+    from app.notifications import tasks  # noqa: F401 - the message jobs on the queue
+
+    jobs.init_jobs(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -73,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.errors.handlers import bp as errors_bp
     from app.main.routes import bp as main_bp
     from app.mentoring.routes import bp as mentoring_bp
+    from app.notifications.routes import bp as messages_bp
     from app.reports.routes import bp as reports_bp
 
     for blueprint in (
@@ -86,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts_bp,
         directory_bp,
         audit_bp,
+        messages_bp,
         errors_bp,
     ):
         app.register_blueprint(blueprint)
@@ -93,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from app import formatting, i18n, labels, permissions
+    from app.notifications.services import unread_messages
 
     app.jinja_env.globals.update(
         can=permissions.can,
@@ -102,5 +109,6 @@ def _register_template_helpers(app: Flask) -> None:
         label=labels.label,
         language_url=i18n.language_url,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
+        unread_messages=unread_messages,
     )
     formatting.register_filters(app)

@@ -98,13 +98,57 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("purge")
     def purge_command() -> None:
-        """Delete login sessions that were revoked or have expired, and failed-login counters no longer needed."""
-        from app.auth.sessions import purge_login_sessions, purge_login_throttles
+        """Delete expired login sessions, old failed-login counters, used codes and links, and old messages."""
+        from app.db_types import utcnow
+        from app.housekeeping import purge
 
-        sessions = purge_login_sessions()
-        throttles = purge_login_throttles()
+        counts = purge(utcnow())
         db.session.commit()
-        click.echo(f"Purged {sessions} login sessions and {throttles} failed-login counters.")
+        click.echo(
+            f"Purged {counts['sessions']} login sessions and {counts['throttles']} failed-login counters; "
+            f"{counts['codes']} sign-in codes, {counts['links']} used links, {counts['messages']} old messages."
+        )
+
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True, type=int)
+    @click.option("--workers", default=2, show_default=True, type=int, help="Job worker threads in this process.")
+    def serve_command(host: str, port: int, workers: int) -> None:
+        """Serve the site with the job worker in the same process (``make run``: one command, no second terminal)."""
+        import signal
+
+        from werkzeug.serving import run_simple
+
+        from app.jobs import huey
+
+        consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True, check_worker_health=False)
+        consumer.start()
+        # The site's server handles Ctrl-C; the worker threads are daemons and stop with it.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        click.echo(f"Job worker: {workers} threads on {current_app.config['JOBS_URL']}")
+        run_simple(host, port, current_app, threaded=True, use_reloader=False, use_debugger=False)
+
+    @app.cli.group("jobs")
+    def jobs_group() -> None:
+        """The job queue: run a worker (production), or run what is queued now."""
+
+    @jobs_group.command("worker")
+    @click.option("--workers", default=2, show_default=True, type=int)
+    @click.option("--no-periodic", is_flag=True, help="Do not schedule periodic jobs from this worker.")
+    def jobs_worker_command(workers: int, no_periodic: bool) -> None:
+        """A worker for the queue ``JOBS_URL`` names (Redis in production; run one on each host). Periodic jobs run
+        once per time slot however many workers schedule them."""
+        from app.jobs import huey
+
+        huey.create_consumer(workers=workers, worker_type="thread", periodic=not no_periodic).run()
+
+    @jobs_group.command("run-queued")
+    def jobs_run_queued_command() -> None:
+        """Run every job queued now, in this process, and stop."""
+        from app.jobs import run_queued_jobs
+
+        click.echo(f"Ran {run_queued_jobs()} jobs.")
 
     @app.cli.command("create-admin")
     @click.option("--username", prompt=True, help="Login name of the administrator.")

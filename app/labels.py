@@ -33,6 +33,7 @@ def _tables() -> tuple[dict, ...]:
     from app.activities.labels import AUDIENCE_LABELS, KIND_LABELS, SAFETY_TOPIC_LABELS, STATUS_LABELS
     from app.childcare.labels import CHILD_LABELS
     from app.mentoring.labels import CONSENT_LABELS, PAIRING_KIND_LABELS, PAIRING_STATUS_LABELS
+    from app.notifications.labels import DELIVERY_STATUS_LABELS
 
     return (
         ROLE_LABELS,
@@ -46,6 +47,7 @@ def _tables() -> tuple[dict, ...]:
         PAIRING_KIND_LABELS,
         CONSENT_LABELS,
         PAIRING_STATUS_LABELS,
+        DELIVERY_STATUS_LABELS,
     )
 
 

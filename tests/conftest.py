@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.directory.reference import load_reference_data
 from app.extensions import db
+from app.jobs import huey
 from config import TestingConfig, _normalise_database_url
 from tests import route_coverage  # noqa: F401 - records the data-changing routes the suite submits
 from tests.factories import Factory
@@ -140,6 +141,7 @@ def app(migrated_app):
     connection = engine.connect()
     outer = connection.begin()
     engines[None] = connection
+    huey.flush()  # nothing queued by an earlier test
     try:
         yield migrated_app
     finally:

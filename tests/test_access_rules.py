@@ -122,6 +122,13 @@ def _build_world(app, make) -> World:
             serial="SH-2026-999999", token="certificate-token-of-volunteer-0123456789ab", user_id=volunteer.id
         )
         db.session.add(certificate)
+        from app.notifications.models import Delivery, DeliveryStatus, Message
+
+        message = Message(kind="delivery_failed", recipient_id=volunteer.id, params={})
+        message.deliveries.append(
+            Delivery(channel="sms", address=volunteer.phone, status=DeliveryStatus.FAILED, last_error="test")
+        )
+        db.session.add(message)
         db.session.flush()
         from app.activities.models import Shift
 
@@ -145,6 +152,7 @@ def _build_world(app, make) -> World:
             user_other=volunteer_b.id,
             calendar_token=volunteer.calendar_token,
             certificate_token=certificate.token,
+            delivery_in=message.deliveries[0].id,
             **{name: row.id for name, row in {**signups, **pairings, **problems}.items()},
         )
         db.session.commit()
@@ -207,6 +215,7 @@ ARGUMENT_KEYS = {
     "problem_id": "problem_in",
     "user_id": "user_other",
     "town_code": "town_in",
+    "delivery_id": "delivery_in",
 }
 # Arguments that are not records. A file's entry: a visit for its director, the check for the county or its town.
 PLAIN_ARGUMENTS = {"action": "cancel", "year": date.today().year}

@@ -361,7 +361,19 @@ def sign_up(shift_id: int, user: User, *, now: datetime | None = None, allow_sta
     db.session.add(signup)
     db.session.flush()
     record("signup.created", signup, actor=user, shift=shift.id, status=str(status))
+    _tell_signed_up(signup, shift)
     return signup
+
+
+def _tell_signed_up(signup: Signup, shift: Shift) -> None:
+    """The volunteer hears at once: confirmed (with the calendar link), or waitlisted with their place in line. A
+    sign-up again after cancelling is a new occasion."""
+    from app.notifications.kinds import shift_params
+    from app.notifications.services import notify
+
+    waitlisted = signup.status == SignupStatus.WAITLISTED
+    params = shift_params(shift, waitlisted=waitlisted, position=waitlist_position(signup) if waitlisted else None)
+    notify("signup_confirmed", signup.user, about=signup, occasion=signup.queued_at.isoformat(), params=params)
 
 
 def promote_waitlist(shift: Shift) -> list[Signup]:
@@ -383,6 +395,12 @@ def promote_waitlist(shift: Shift) -> list[Signup]:
         promoted.append(signup)
         record("signup.promoted", signup, actor=SYSTEM, shift=shift.id)
     db.session.flush()
+    if promoted:
+        from app.notifications.kinds import shift_params
+        from app.notifications.services import notify
+
+        for signup in promoted:
+            notify("signup_promoted", signup.user, about=signup, occasion=now.isoformat(), params=shift_params(shift))
     return promoted
 
 
