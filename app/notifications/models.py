@@ -71,9 +71,7 @@ class Delivery(db.Model):
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel))
     address: Mapped[str] = mapped_column(String(254))
-    status: Mapped[DeliveryStatus] = mapped_column(
-        str_enum(DeliveryStatus), default=DeliveryStatus.PENDING, index=True
-    )
+    status: Mapped[DeliveryStatus] = mapped_column(str_enum(DeliveryStatus), default=DeliveryStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # What was sent (the text in the recipient's language), for the development outbox and the failures page.
