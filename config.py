@@ -96,6 +96,8 @@ class Config:
     TENCENT_SMS_REGION = os.environ.get("TENCENT_SMS_REGION", "ap-guangzhou")
     TENCENT_SMS_ENDPOINT = os.environ.get("TENCENT_SMS_ENDPOINT", "")
     TENCENT_SMS_TEMPLATES = os.environ.get("TENCENT_SMS_TEMPLATES", "{}")
+    # Characters a template variable may hold: 6 for new accounts; the SMS console's template page shows the account's.
+    TENCENT_SMS_PARAM_LENGTH = int(os.environ.get("TENCENT_SMS_PARAM_LENGTH", "6"))
     # SMTP for e-mail (app/notifications/email.py).
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
