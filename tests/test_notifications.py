@@ -187,8 +187,15 @@ def test_an_opted_out_channel_gets_nothing_and_a_later_opt_out_skips_what_waits(
 
 
 def test_an_sms_provider_that_cannot_be_reached_is_retried_with_back_off_then_shown_as_failed(app, make):
-    app.config.update(
-        SMS_BACKEND="tencent", TENCENT_SMS_ENDPOINT="127.0.0.1:9", TENCENT_SMS_TEMPLATES='{"signup_confirmed": "1"}'
+    saved = dict(app.config)
+    app.config.update(  # nothing listens on port 9 of this machine: an outage
+        SMS_BACKEND="tencent",
+        TENCENT_SMS_ENDPOINT="http://127.0.0.1:9",
+        TENCENT_SMS_TEMPLATES='{"signup_confirmed": "1"}',
+        TENCENT_SECRET_ID="AKIDtest",
+        TENCENT_SECRET_KEY="secret",
+        TENCENT_SMS_APP_ID="1400000000",
+        TENCENT_SMS_SIGN_NAME="守护",
     )
     admin = make.admin()
     try:
@@ -206,7 +213,7 @@ def test_an_sms_provider_that_cannot_be_reached_is_retried_with_back_off_then_sh
             assert delivery.attempts == 5 and delivery.last_error
         assert [m.kind for m in _messages(app, admin.id)] == ["delivery_failed"]
     finally:
-        app.config.update(SMS_BACKEND="dev", TENCENT_SMS_ENDPOINT="", TENCENT_SMS_TEMPLATES="{}")
+        app.config.update(saved)
 
 
 def test_the_administrator_sees_failures_and_sends_one_again(app, make, client):
