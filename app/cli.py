@@ -127,7 +127,7 @@ def register_commands(app: Flask) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         click.echo(f"Job worker: {workers} threads on {current_app.config['JOBS_URL']}")
-        run_simple(host, port, current_app, threaded=True, use_reloader=False, use_debugger=False)
+        run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False, use_debugger=False)
 
     @app.cli.group("jobs")
     def jobs_group() -> None:
