@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from datetime import time as clock
@@ -35,7 +34,7 @@ from app.notifications.models import Delivery, DeliveryStatus, JobRun, Message
 from app.notifications.tasks import deliver
 from app.timeutils import local_to_utc, to_local
 from tests.conftest import PG_URL, create_postgres_database, make_test_config
-from tests.test_notifications_sms import FakeTencent
+from tests.test_notifications_sms import FakeTencent, tencent  # noqa: F401 - the provider fixture
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -54,16 +53,6 @@ def _redis_or_skip():
             pytest.fail(f"CI must run the two-worker test, but Redis does not answer at {REDIS_URL}")
         pytest.skip("needs Redis")
     return client
-
-
-@pytest.fixture
-def provider():
-    server = FakeTencent()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def _seed(app) -> list[int]:
@@ -118,7 +107,8 @@ def _worker(url: str, provider: FakeTencent, name: str, log) -> subprocess.Popen
 
 
 @pytest.mark.skipif(not PG_URL, reason="needs TEST_DATABASE_URL (PostgreSQL)")
-def test_two_workers_on_redis_and_postgresql_send_every_message_exactly_once(provider, tmp_path):
+def test_two_workers_on_redis_and_postgresql_send_every_message_exactly_once(tencent, tmp_path):
+    provider = tencent
     redis_client = _redis_or_skip()
     redis_client.flushdb()
     url, drop = create_postgres_database("shouhu_workers")
