@@ -107,7 +107,7 @@ def _worker(url: str, provider: FakeTencent, name: str, log) -> subprocess.Popen
 
 
 @pytest.mark.skipif(not PG_URL, reason="needs TEST_DATABASE_URL (PostgreSQL)")
-def test_two_workers_on_redis_and_postgresql_send_every_message_exactly_once(tencent, tmp_path):
+def test_two_workers_on_redis_and_postgresql_send_every_message_exactly_once(tencent, tmp_path):  # noqa: F811
     provider = tencent
     redis_client = _redis_or_skip()
     redis_client.flushdb()
