@@ -59,6 +59,7 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    IMPORT_JOB_ROWS = 500  # an upload of more rows is imported by a job, its page showing the progress
     # Strict-Transport-Security's max-age, sent only on HTTPS requests (app/security.py).
     HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", str(365 * 86400)))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")

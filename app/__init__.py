@@ -61,6 +61,7 @@ def _init_extensions(app: Flask) -> None:
     app.before_request(refuse_control_characters)  # after the language hook, so the 400 page is translated
     app.before_request(begin_request_write)  # after the language hook, which may commit
     from app import jobs
+    from app.childcare import import_jobs  # noqa: F401 - the import job on the queue
     from app.notifications import tasks  # noqa: F401 - the message jobs on the queue
 
     jobs.init_jobs(app)

@@ -427,6 +427,17 @@ def _activity_children(user, activity_id=None, **_kw) -> bool | None:
     return can_mark_attendance(activity, user) or can_register_children(user)
 
 
+def _own_import(user, token=None, **_kw) -> bool | None:
+    """An upload's page: its uploader's alone (anyone else is told there is no such page)."""
+    from sqlalchemy import select
+
+    from app.childcare.models import ChildImport
+    from app.extensions import db
+
+    user_id = db.session.scalar(select(ChildImport.user_id).where(ChildImport.token == token)) if token else None
+    return None if user_id is None or user_id != user.id else True
+
+
 SCOPES: dict[str, Scope] = {
     "own_signup": Scope("signup_id", _own_signup, deny=403),
     "activity_children": Scope("activity_id", _activity_children, deny=403),
@@ -440,4 +451,5 @@ SCOPES: dict[str, Scope] = {
     "proposal_child": Scope("proposal_id", _proposal_of_own_child),
     "department": Scope("organization_id", _department, deny=403),
     "town_report": Scope("town_code", _town_report, deny=403),
+    "own_import": Scope("token", _own_import),
 }

@@ -129,6 +129,18 @@ def _build_world(app, make) -> World:
             Delivery(channel="sms", address=volunteer.phone, status=DeliveryStatus.FAILED, last_error="test")
         )
         db.session.add(message)
+        from app.childcare.models import ChildImport
+
+        uploads = {}
+        for name, uploader in (
+            ("import_admin", users["admin"]),
+            ("import_in", users["director"]),
+            ("import_out", director_b),
+        ):
+            uploads[name] = f"upload-token-{name}-0123456789abcdef"
+            db.session.add(
+                ChildImport(token=uploads[name], user_id=uploader.id, content=b"", status="queued", total=600)
+            )
         db.session.flush()
         from app.activities.models import Shift
 
@@ -153,6 +165,7 @@ def _build_world(app, make) -> World:
             calendar_token=volunteer.calendar_token,
             certificate_token=certificate.token,
             delivery_in=message.deliveries[0].id,
+            **uploads,
             **{name: row.id for name, row in {**signups, **pairings, **problems}.items()},
         )
         db.session.commit()
@@ -191,6 +204,8 @@ SCOPE_TARGETS: dict[str, dict[str, tuple[str | None, str | None]]] = {
         "director": (None, "town_in"),
         "volunteer": (None, "town_in"),
     },
+    # A large upload's page: its uploader's alone, the administrator's too.
+    "own_import": {"admin": ("import_admin", "import_in"), "director": ("import_in", "import_out")},
     # Coordinators mark attendance at their own organization's activities; directors register their children for
     # any activity; nobody else reaches the page.
     "activity_children": {

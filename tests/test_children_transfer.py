@@ -417,25 +417,6 @@ def test_an_import_can_close_a_file_with_its_reason(app, make):
         assert closed.closed_at is not None
 
 
-def test_a_large_import_shows_its_progress_as_it_goes(app, make):
-    village = make.village(name_zh="大村")
-    auth = director_for(app, make, village)
-    rows = [
-        row(
-            f"大村孩子{i}",
-            "大村",
-            valid_id_number(f"2015{1 + i // 300:02d}12", f"{i % 300:03d}"),
-            birth=f"2015-{1 + i // 300:02d}-12",
-        )
-        for i in range(600)
-    ]
-    response = upload(auth, xlsx(rows))
-    page = response.get_data(as_text=True)
-    assert "Checked 250 of 600 rows" in page and "Saved 500 of 600 files" in page
-    assert "600 added" in page
-    assert count(app) == 600
-
-
 def test_the_on_record_date_of_an_import_is_kept_and_checked(app, make):
     village = make.village(name_zh="建档村")
     auth = director_for(app, make, village)

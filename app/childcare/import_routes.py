@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.models import User
 from app.childcare.forms import ChildImportForm
+from app.childcare.import_jobs import (
+    HELD,
+    held_result,
+    is_large_import,
+    queue_confirmation,
+    queue_import,
+    upload_choices,
+    upload_of,
+)
 from app.childcare.imports import (
     ImportResult,
     confirm_import,
     discard_import,
-    hold_import,
-    import_children_steps,
     parse_choices,
     pending_import,
     upload_children,
@@ -23,8 +29,6 @@ from app.childcare.transfer import count_rows, template_xlsx
 from app.domain import apply
 from app.extensions import db
 from app.permissions import Permission, permission_required
-
-LARGE_IMPORT = 500
 
 
 @bp.route("/import/template.xlsx")
@@ -59,8 +63,12 @@ def import_view():
     if form.validate_on_submit():
         upload = form.file.data
         raw, filename = upload.read(), upload.filename or ""
-        if count_rows(raw, filename) > LARGE_IMPORT:
-            return Response(stream_with_context(_import_with_progress(raw, filename)), mimetype="text/html")
+        rows = count_rows(raw, filename)
+        if is_large_import(rows):  # a job, so that no proxy or worker timeout cuts it off: its page shows progress
+            queued = queue_import(raw, filename, rows, by=current_user)
+            db.session.commit()
+            flash(_("The file is being imported: this page shows how far it has got."), "success")
+            return redirect(url_for("children.import_progress", token=queued.token), 303)
         result = ImportResult()
         apply(lambda: upload_children(raw, filename, by=current_user, result=result), lambda: _summary(result))
     status = 422 if result and result.errors else 200
@@ -75,8 +83,11 @@ def import_confirm():
     pending = pending_import(request.form.get("token", ""), current_user)
     if pending is None:
         abort(404)
-    result = ImportResult()
     choices = parse_choices(request.form)
+    if is_large_import(pending.total):
+        apply(lambda: queue_confirmation(pending, choices, by=current_user), _("The file is being imported."))
+        return redirect(url_for("children.import_progress", token=pending.token), 303)
+    result = ImportResult()
     if apply(lambda: confirm_import(pending, choices, by=current_user, result=result), lambda: _summary(result)):
         return redirect(url_for("children.index"))
     page = render_template("children/import.html", form=ChildImportForm(), result=result, choices=choices)
@@ -94,22 +105,14 @@ def import_discard():
     return redirect(url_for("children.import_view"))
 
 
-def _import_with_progress(raw: bytes, filename: str):
-    """A large import streams its page: progress lines appear as rows are checked and saved (no script needed).
-
-    The body runs after the view returned, so it cannot go through ``apply`` (nothing could be flashed): it commits
-    or rolls back itself. A later change moves large imports to a job."""
-    template = current_app.jinja_env.get_template("children/import_progress.html")
-    yield template.module.head()
-    # A streamed body runs after the view returned: load the user into the session that is current now.
-    user = db.session.get(User, current_user.id)
-    result = ImportResult()
-    for phase, done, total in import_children_steps(raw, filename, by=user, result=result):
-        yield template.module.progress(phase, done, total)
-    if result.errors:
-        db.session.rollback()
-    else:
-        if result.duplicates:
-            hold_import(result, raw, filename, by=user)
-        db.session.commit()
-    yield template.module.result(result)
+@bp.route("/import/<token>")
+@permission_required(Permission.EDIT_CHILDREN, scope="own_import")
+def import_progress(token):
+    """A large upload's page: how far the job has got (the page refreshes itself until it is finished), then the
+    outcome — the files imported, the rows to correct, or the possible duplicates to choose."""
+    upload = upload_of(token)
+    if upload.status == HELD and not (upload.result or {}).get("duplicates"):
+        abort(404)  # a small upload held within its request: its choices are on the import page
+    held = held_result(upload, current_user) if upload.status == HELD else None
+    choices = upload_choices(upload) if held else {}
+    return render_template("children/import_job.html", upload=upload, held=held, choices=choices)

@@ -293,7 +293,7 @@ def import_children_steps(
         planned.append((line, child, data))
     if result.errors or result.duplicates:
         return result
-    for done, (_line, child, data) in enumerate(planned, start=1):
+    for done, (_line, child, data) in enumerate(planned):
         if done % PROGRESS_EVERY == 0:
             yield "saved", done, len(planned)
         changes = save_child(child or Child(), data, by=by, day=day, via="import")
@@ -366,10 +366,15 @@ def upload_children(raw: bytes, filename: str, *, by: User, result: ImportResult
 
 
 def pending_import(token: str, user: User) -> ChildImport | None:
-    """An upload waiting for its choices: only its own uploader may use it."""
+    """An upload waiting for its choices (not one queued for or being imported by the job): only its own uploader
+    may use it."""
     if not token:
         return None
-    return db.session.scalar(select(ChildImport).where(ChildImport.token == token, ChildImport.user_id == user.id))
+    return db.session.scalar(
+        select(ChildImport).where(
+            ChildImport.token == token, ChildImport.user_id == user.id, ChildImport.status == "held"
+        )
+    )
 
 
 def confirm_import(

@@ -284,8 +284,10 @@ class VisitPolicy(db.Model):
 
 
 class ChildImport(db.Model):
-    """An uploaded file of children waiting for its uploader to confirm possible duplicates (rows without an ID
-    number that match a file by name, date of birth and village). Deleted once applied or abandoned."""
+    """An uploaded file of children: a large one waiting for or imported by the job, or one waiting for its uploader
+    to confirm possible duplicates (rows without an ID number that match a file by name, date of birth and village).
+    A held upload is deleted once applied or abandoned; a job's keeps its outcome (``result``) for its page, the file
+    itself (``content``) dropped once no choice waits on it."""
 
     __tablename__ = "child_imports"
 
