@@ -9,6 +9,7 @@ from sqlalchemy import delete
 
 from app.audit.services import SYSTEM, record
 from app.auth.sessions import purge_login_sessions, purge_login_throttles
+from app.childcare.import_jobs import purge_imports
 from app.extensions import db
 from app.notifications.models import JobRun, SmsCode, UsedLink
 from app.notifications.services import purge_messages
@@ -30,6 +31,7 @@ def purge(now: datetime) -> dict[str, int]:
         "links": _delete_before(UsedLink.used_at, now - timedelta(days=60)),
         "job_runs": _delete_before(JobRun.started_at, now - timedelta(days=7)),
         "messages": purge_messages(now),
+        "imports": purge_imports(now),
     }
     db.session.flush()
     record(

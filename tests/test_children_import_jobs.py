@@ -205,3 +205,40 @@ def test_a_small_upload_is_still_imported_within_the_request(app, make):
     response = upload(auth, xlsx(_rows(20)))
     assert response.status_code == 200 and "20 added" in response.get_data(as_text=True)
     assert count(app) == 20 and huey.pending_count() == 0
+
+
+def test_the_sweep_queues_a_lost_upload_again_and_fails_one_whose_worker_stopped(app, make):
+    from datetime import timedelta
+
+    from app.db_types import utcnow
+
+    village = make.village(name_zh="大村")
+    auth = director_for(app, make, village)
+    _queue(auth, _rows())
+    huey.flush()  # the queue entry is lost
+    later = utcnow() + timedelta(minutes=11)
+    with app.app_context():
+        assert import_jobs.sweep_imports(later) == (1, 0)
+        db.session.commit()
+    assert _run(app) == 1 and count(app) == ROWS
+    with app.app_context():
+        upload_row = db.session.scalar(select(ChildImport))
+        upload_row.status = import_jobs.RUNNING  # as if a worker had stopped in the middle of it
+        db.session.commit()
+        assert import_jobs.sweep_imports(utcnow() + timedelta(hours=3)) == (0, 1)
+        db.session.commit()
+        assert db.session.scalar(select(ChildImport.status)) == import_jobs.FAILED
+
+
+def test_old_uploads_are_purged(app, make, runner):
+    from datetime import timedelta
+
+    from app.db_types import utcnow
+
+    village = make.village(name_zh="大村")
+    auth = director_for(app, make, village)
+    _queue(auth, _rows())
+    _run(app)
+    with app.app_context():
+        assert import_jobs.purge_imports(utcnow() + timedelta(days=29)) == 0
+        assert import_jobs.purge_imports(utcnow() + timedelta(days=31)) == 1

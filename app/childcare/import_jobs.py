@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from huey import crontab
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
@@ -24,12 +25,13 @@ from app.childcare.models import Child, ChildImport
 from app.db_types import utcnow
 from app.directory.models import Village
 from app.extensions import db
-from app.jobs import enqueue_after_commit, job
+from app.jobs import enqueue_after_commit, job, periodic
 from app.permissions import village_scope
 
 log = logging.getLogger("shouhu.imports")
 
 QUEUED, RUNNING, DONE, FAILED, HELD = "queued", "running", "done", "failed", "held"
+STUCK_QUEUED, STUCK_RUNNING = timedelta(minutes=10), timedelta(hours=2)
 ERRORS_KEPT = 200  # row errors kept for the page; the count says how many there were in all
 
 
@@ -195,3 +197,39 @@ class _Progress:
 
     def close(self) -> None:
         self.session.close()
+
+
+def sweep_imports(now) -> tuple[int, int]:
+    """Uploads left behind: a queued one whose queue entry was lost is queued again (the claim makes a second run
+    harmless); a running one whose worker stopped (older than ``STUCK_RUNNING``) is marked failed, nothing of it saved
+    (its transaction died with the worker). Returns (requeued, failed)."""
+    requeued = list(
+        db.session.scalars(
+            select(ChildImport.id).where(ChildImport.status == QUEUED, ChildImport.created_at < now - STUCK_QUEUED)
+        )
+    )
+    for import_id in requeued:
+        enqueue_after_commit(import_children_job, import_id)
+    stuck = list(
+        db.session.scalars(
+            select(ChildImport).where(ChildImport.status == RUNNING, ChildImport.created_at < now - STUCK_RUNNING)
+        )
+    )
+    for upload in stuck:
+        _finish(upload, FAILED, {"failed": True})
+    db.session.flush()
+    return len(requeued), len(stuck)
+
+
+def purge_imports(now) -> int:
+    """Finished uploads keep their outcome for 30 days; uploads waiting for choices are dropped after 7."""
+    old = (ChildImport.status.in_((DONE, FAILED)) & (ChildImport.created_at < now - timedelta(days=30))) | (
+        (ChildImport.status == HELD) & (ChildImport.created_at < now - timedelta(days=7))
+    )
+    return db.session.execute(delete(ChildImport).where(old).execution_options(synchronize_session=False)).rowcount
+
+
+@periodic(crontab(minute="*/5"))
+def sweep_imports_job(now) -> None:
+    sweep_imports(now)
+    db.session.commit()
