@@ -62,7 +62,8 @@ class Config:
     IMPORT_JOB_ROWS = 500  # an upload of more rows is imported by a job, its page showing the progress
     # Strict-Transport-Security's max-age, sent only on HTTPS requests (app/security.py).
     HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", str(365 * 86400)))
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # The address QR codes, links and messages carry; empty (development) follows the address served at (app/urls.py).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     # werkzeug hash method; tests lower the cost, everything else uses scrypt.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
     # Failed-login throttle, per account and address: free tries, then a growing wait, then a lock.
@@ -152,7 +153,13 @@ class ProductionConfig(Config):
             raise RuntimeError("Production refuses SQLite; set ALLOW_SQLITE_IN_PRODUCTION=1 to allow it explicitly.")
         self.SECRET_KEY = key
         self.SQLALCHEMY_DATABASE_URI = _normalise_database_url(url)
-        self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", Config.PUBLIC_BASE_URL)
+        public = os.environ.get("PUBLIC_BASE_URL", "").strip()
+        if not public.lower().startswith(("http://", "https://")):
+            raise RuntimeError(
+                "Production needs PUBLIC_BASE_URL: the address people reach the site at, e.g. "
+                "https://shouhu.example.cn (QR codes, short links, calendars and messages carry it)."
+            )
+        self.PUBLIC_BASE_URL = public.rstrip("/")
         # Cookies are Secure when the site is served over HTTPS (PUBLIC_BASE_URL's scheme) unless
         # SESSION_COOKIE_SECURE says otherwise: an HTTP-only county intranet must still be able to log in.
         self.SESSION_COOKIE_SECURE = _env_flag(

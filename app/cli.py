@@ -126,7 +126,12 @@ def register_commands(app: Flask) -> None:
         # The site's server handles Ctrl-C; the worker threads are daemons and stop with it.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        from app.urls import reachable_address
+
+        served_at = f"http://{reachable_address(host)}:{port}"
+        current_app.config["SERVED_AT"] = served_at  # the public address for jobs, which have no request
         click.echo(f"Job worker: {workers} threads on {current_app.config['JOBS_URL']}")
+        click.echo(f"Open {served_at} (QR codes and links follow the address you open the site at)")
         run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False, use_debugger=False)
 
     @app.cli.group("jobs")

@@ -83,7 +83,41 @@ def test_production_refuses_a_weak_secret_key(monkeypatch, key):
         ProductionConfig()
 
 
+@pytest.mark.parametrize("address", [None, "", "shouhu.example.cn"])
+def test_production_refuses_to_start_without_its_public_address(monkeypatch, address):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1/shouhu")
+    if address is None:
+        monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("PUBLIC_BASE_URL", address)
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        ProductionConfig()
+
+
+def test_in_development_links_follow_the_address_the_site_is_served_at(app, make):
+    """``PORT=5077 make run`` opened from a phone at the machine's address: the page's short link, its QR code's
+    target and the calendar feed all name that address, not 127.0.0.1:5000."""
+    activity = make.activity()
+    app.config["PUBLIC_BASE_URL"] = ""
+    try:
+        client = app.test_client()
+        for base in ("http://192.168.1.20:5077", "http://127.0.0.1:5101"):
+            page = client.get(f"/a/{activity.code}", base_url=base).get_data(as_text=True)
+            assert f"{base}/a/{activity.code}" in page
+            assert "127.0.0.1:5000" not in page
+        with app.app_context():  # a job has no request: the address ``flask serve`` listens on
+            from app.urls import absolute
+
+            app.config["SERVED_AT"] = "http://192.168.1.20:5077"
+            assert absolute("/inbox") == "http://192.168.1.20:5077/inbox"
+    finally:
+        app.config["PUBLIC_BASE_URL"] = "http://shouhu.test"
+        app.config.pop("SERVED_AT", None)
+
+
 def test_production_refuses_sqlite_unless_allowed(monkeypatch):
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://shouhu.example.cn")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite:///prod.db")
     monkeypatch.delenv("ALLOW_SQLITE_IN_PRODUCTION", raising=False)

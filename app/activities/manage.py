@@ -21,7 +21,6 @@ from app.activities.models import (
     Signup,
     service_minutes,
 )
-from app.activities.public import public_url
 from app.activities.queries import organization_service_minutes, taken_places, waitlist_lengths
 from app.activities.services import (
     ActivityData,
@@ -43,6 +42,7 @@ from app.extensions import db
 from app.i18n import localized_name
 from app.permissions import Permission, is_admin, permission_required
 from app.timeutils import SHANGHAI, local_to_utc, to_local
+from app.urls import public_url
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 

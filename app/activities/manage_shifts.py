@@ -19,7 +19,6 @@ from app.activities.checkin import check_in, check_out, make_token, mark_no_show
 from app.activities.forms import MinutesForm
 from app.activities.manage import bp
 from app.activities.models import Activity, Shift, Signup, SignupStatus, service_minutes
-from app.activities.public import public_url
 from app.activities.qr import qr_png
 from app.activities.roster import (
     active_child_directors,
@@ -37,6 +36,7 @@ from app.extensions import db
 from app.labels import label
 from app.permissions import Permission, permission_required
 from app.timeutils import to_local
+from app.urls import public_url
 
 ROSTER_HEADERS = ["序号", "姓名", "手机号", "状态", "候补顺序", "签到时间", "签退时间", "服务时长（分钟）"]
 

@@ -21,7 +21,7 @@ from app.activities.certificates import (
 )
 from app.activities.checkin import star_level
 from app.activities.models import SignupStatus, service_minutes
-from app.activities.public import bp, public_url
+from app.activities.public import bp
 from app.activities.qr import qr_png
 from app.activities.queries import signups_of
 from app.activities.roster import mark_changes_seen
@@ -31,6 +31,7 @@ from app.db_types import utcnow
 from app.domain import apply
 from app.mentoring.queries import has_pairings
 from app.permissions import Permission, can_delete_own_account, logged_in, permission_required, public
+from app.urls import public_url
 
 
 @bp.route("/me/activities")

@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -50,6 +49,7 @@ from app.permissions import (
     scoped,
 )
 from app.timeutils import local_day_start
+from app.urls import public_url
 
 bp = Blueprint("activities", __name__)
 # Anonymous activity pages, rendered once per version: a poster brings many scans of the same page at once.
@@ -60,12 +60,6 @@ class JoinForm(RegistrationForm):
     """Register and sign up in one screen (for a volunteer who scanned a poster and has no account yet)."""
 
     shift_id = RadioField(coerce=int)
-
-
-def public_url(endpoint: str, **values) -> str:
-    """An absolute URL on the configured public address (what QR codes and calendars carry)."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return base + url_for(endpoint, **values)
 
 
 def _activity_or_404(code: str, *, public: bool = True) -> Activity:
@@ -149,6 +143,7 @@ def detail(code: str):
         return render()
     # Everything an anonymous visitor sees is in the key, so a cached page is never stale in places or times.
     key = (
+        request.host,  # the short link on the page follows the address in development (app/urls.py)
         request.full_path,
         str(get_locale()),
         activity.id,

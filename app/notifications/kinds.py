@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.notifications.models import Channel, Message
+from app.urls import absolute
 
 
 @dataclass
@@ -65,10 +66,6 @@ def rendered_for(message: Message) -> Rendered:
     locale = message.recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         return render(message)
-
-
-def absolute(path: str) -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path if path.startswith("/") else path
 
 
 def when(params: dict, start: str = "starts_at", end: str = "ends_at") -> str:
