@@ -82,7 +82,9 @@ def test_five_wrong_tries_kill_the_code_and_each_try_counts(app, client):
         assert response.status_code == 422
         assert _codes_for(app, NEW_NUMBER)[0].attempts == attempt  # committed although the page refused
     assert "Too many wrong tries" in response.get_data(as_text=True)
-    response = post_form(client, "/login/code?lang=en", {"phone": NEW_NUMBER, "code": code, "name": "新人", "consent": "y"})
+    response = post_form(
+        client, "/login/code?lang=en", {"phone": NEW_NUMBER, "code": code, "name": "新人", "consent": "y"}
+    )
     assert response.status_code == 422 and "Too many wrong tries" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(User).where(User.phone == NEW_NUMBER)) is None
