@@ -96,7 +96,7 @@ def test_one_code_a_minute_five_an_hour_ten_a_day_per_number(app):
         send_code(NEW_NUMBER, CodePurpose.LOGIN, "10.0.0.1", now=start)
         with pytest.raises(CodeError) as refused:
             send_code(NEW_NUMBER, CodePurpose.JOIN, "10.0.0.2", now=start + timedelta(seconds=30))
-        assert refused.value.code == "number_wait" and "30 seconds" in refused.value.message
+        assert refused.value.code == "number_wait" and "30" in refused.value.message  # seconds to wait
         for minute in range(2, 6):
             send_code(NEW_NUMBER, CodePurpose.LOGIN, f"10.0.1.{minute}", now=start + timedelta(minutes=minute))
         with pytest.raises(CodeError) as refused:

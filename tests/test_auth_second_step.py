@@ -90,7 +90,7 @@ def test_the_second_step_needs_a_phone_and_is_for_staff(app, make):
     make.user(Role.TOWN_SUPERVISOR, username="nophone", town="shuangshipu")
     auth = Auth(app.test_client())
     auth.login("nophone")
-    auth.post("/account/second-step", {"enabled": "1"})
+    auth.post("/account/second-step?lang=en", {"enabled": "1"})
     assert "no mobile number" in auth.client.get("/account?lang=en").get_data(as_text=True)
     volunteer = make.user(Role.VOLUNTEER, username="vol", phone="13800138001")
     auth = Auth(app.test_client())

@@ -30,6 +30,7 @@ def code_field() -> StringField:
         _l("Verification code"),
         validators=[
             DataRequired(message=_l("Please enter the code from the SMS.")),
+            Length(max=12),
             Regexp(r"^\s*(\d\s*){6}$", message=_l("The code has 6 digits.")),
         ],
         render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 12},
