@@ -100,6 +100,12 @@ class Config:
     TENCENT_SMS_TEMPLATES = os.environ.get("TENCENT_SMS_TEMPLATES", "{}")
     # Characters a template variable may hold: 6 for new accounts; the SMS console's template page shows the account's.
     TENCENT_SMS_PARAM_LENGTH = int(os.environ.get("TENCENT_SMS_PARAM_LENGTH", "6"))
+    # Sign-in codes (app/auth/codes.py): minutes valid, wrong tries per code, and send limits as (seconds, count):
+    # per number (all purposes together) and per address (a village's shared network must still get through an event).
+    SMS_CODE_MINUTES = 5
+    SMS_CODE_ATTEMPTS = 5
+    SMS_CODE_LIMITS_PER_NUMBER = ((60, 1), (3600, 5), (86400, 10))
+    SMS_CODE_LIMITS_PER_ADDRESS = ((3600, 30),)
     # SMTP for e-mail (app/notifications/email.py).
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))

@@ -41,6 +41,19 @@ class RowId:
             ) from None
 
 
+def validate_fields(form, *names: str) -> bool:
+    """Validate a submitted form's CSRF token and only the named fields: a page that asks in two steps (the phone,
+    then the code from the SMS) checks what the step needs. Errors land on the fields as usual."""
+    if not form.is_submitted():
+        return False
+    valid = True
+    for name in ("csrf_token", *names):
+        field = form._fields.get(name)
+        if field is not None and not field.validate(form):
+            valid = False
+    return valid
+
+
 def phone_field(label, *validators) -> StringField:
     return StringField(
         label,

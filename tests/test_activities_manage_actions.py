@@ -15,6 +15,7 @@ from app.audit.models import AuditEntry
 from app.auth.models import Role, User
 from app.db_types import utcnow
 from app.extensions import db
+from tests.codes import last_code, post_form
 from tests.conftest import Auth, csrf_token
 
 
@@ -212,14 +213,16 @@ def test_volunteer_clears_the_changed_notices(app, make):
 def test_a_refused_sign_up_on_the_join_screen_leaves_no_account(app, make, client):
     activity = make.activity(shifts=[(9, 12, 3)])
     page = f"/a/{activity.code}/join"
+    form = {"join-shift_id": str(activity.shifts[0].id), "join-name": "新来的", "join-phone": "13755556666"}
+    form |= {"join-organization_id": "0", "join-consent": "y"}
+    post_form(client, page, {**form, "action": "send"}, prefix="join-")
     token = csrf_token(client, page)
-    with app.app_context():  # the shift starts while the newcomer fills in the form
+    with app.app_context():  # the shift starts while the newcomer waits for the code
         shift = db.session.get(Shift, activity.shifts[0].id)
         shift.starts_at = utcnow() - timedelta(minutes=5)
         db.session.commit()
-    form = {"join-shift_id": str(activity.shifts[0].id), "join-name": "新来的", "join-phone": "13755556666"}
-    form |= {"join-password": "walnut-tree-58", "join-confirm": "walnut-tree-58", "join-organization_id": "0"}
-    response = client.post(f"{page}?lang=en", data={**form, "join-consent": "y", "join-csrf_token": token})
+    form["join-code"] = last_code("13755556666")
+    response = client.post(f"{page}?lang=en", data={**form, "join-csrf_token": token})
     assert response.status_code == 422
     assert "already started" in response.get_data(as_text=True)
     with app.app_context():

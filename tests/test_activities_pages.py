@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.activities.models import Activity, ActivityStatus, Signup, SignupStatus
 from app.auth.models import Role, User
 from app.extensions import db
+from tests.codes import last_code, post_form
 from tests.conftest import Auth, csrf_token
 
 
@@ -81,18 +82,18 @@ def test_new_volunteer_registers_and_signs_up_in_one_screen(app, make, client):
     assert f'href="{join_url}"' in page.replace("&amp;", "&")
     form = client.get(join_url).get_data(as_text=True)
     assert f'name="join-shift_id" value="{activity.shifts[1].id}" checked' in form
-    response = client.post(
-        f"/a/{activity.code}/join",
-        data={
-            "join-shift_id": activity.shifts[1].id,
-            "join-name": "新志愿者",
-            "join-phone": "13700001234",
-            "join-password": "newbie-2026",
-            "join-confirm": "newbie-2026",
-            "join-organization_id": "0",
-            "join-consent": "y",
-            "join-csrf_token": csrf_token(client, f"/a/{activity.code}/join"),
-        },
+    assert 'type="password"' not in form
+    data = {
+        "join-shift_id": activity.shifts[1].id,
+        "join-name": "新志愿者",
+        "join-phone": "13700001234",
+        "join-organization_id": "0",
+        "join-consent": "y",
+    }
+    sent = post_form(client, f"/a/{activity.code}/join", {**data, "action": "send"}, prefix="join-")
+    assert sent.status_code == 200 and 'name="join-code"' in sent.get_data(as_text=True)
+    response = post_form(
+        client, f"/a/{activity.code}/join", {**data, "join-code": last_code("13700001234")}, prefix="join-"
     )
     assert response.status_code == 302
     with app.app_context():
@@ -108,8 +109,7 @@ def test_one_screen_sign_up_with_bad_input_creates_nothing(app, make, client):
         data={
             "join-name": "x",
             "join-phone": "123",
-            "join-password": "a",
-            "join-confirm": "a",
+            "join-code": "12",
             "join-organization_id": "0",
             "join-csrf_token": csrf_token(client, f"/a/{activity.code}/join"),
         },

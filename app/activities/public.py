@@ -17,10 +17,13 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import RadioField
+from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.activities.checkin import check_in, check_out, read_token
 from app.activities.ical import build_calendar
@@ -30,16 +33,22 @@ from app.activities.pagecache import RenderCache
 from app.activities.qr import qr_png, qr_svg
 from app.activities.queries import activity_with_counts, signups_of, taken_places, upcoming_activities
 from app.activities.services import ActivityError, cancel_signup, sign_up, waitlist_position
-from app.auth.forms import RegistrationForm
+from app.audit.services import client_address
+from app.auth.code_routes import code_accepted
+from app.auth.codes import send_code
+from app.auth.forms import code_field
 from app.auth.models import User
-from app.auth.routes import _organization_choices, registration_from_form
+from app.auth.routes import _organization_choices
 from app.auth.sessions import start_session
 from app.db_types import row_id, utcnow
 from app.directory.models import Organization, Town
 from app.directory.routes import town_choices
 from app.domain import apply
 from app.extensions import db
+from app.forms import phone_field, validate_fields
+from app.i18n import supported
 from app.labels import label
+from app.notifications.models import CodePurpose
 from app.permissions import (
     Permission,
     can_manage_activity,
@@ -56,10 +65,26 @@ bp = Blueprint("activities", __name__)
 page_cache = RenderCache()
 
 
-class JoinForm(RegistrationForm):
-    """Register and sign up in one screen (for a volunteer who scanned a poster and has no account yet)."""
+class JoinForm(FlaskForm):
+    """Sign up from a poster on one screen: the shift, who you are, and the code sent to your mobile (which signs in
+    a number that has an account and registers one that has not)."""
 
     shift_id = RadioField(coerce=int)
+    name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(message=_l("Please enter your name.")), Length(max=60)],
+        render_kw={"autocomplete": "name"},
+    )
+    phone = phone_field(_l("Mobile number"), DataRequired(message=_l("Please enter your mobile number.")))
+    code = code_field()
+    organization_id = SelectField(_l("Organization you volunteer with (optional)"), coerce=int, default=0)
+    consent = BooleanField(
+        _l("I have read and agree to the privacy notice."),
+        validators=[InputRequired(message=_l("Please agree to the privacy notice to register."))],
+    )
+
+
+JOIN_FIELDS = ("shift_id", "name", "phone", "organization_id", "consent")
 
 
 def _activity_or_404(code: str, *, public: bool = True) -> Activity:
@@ -178,36 +203,54 @@ def signup(code: str):
     return redirect(url_for("activities.detail", code=code))
 
 
-def _render_join(activity: Activity, form: JoinForm, status: int = 200):
-    return render_template("activities/join.html", activity=activity, form=form, now=utcnow()), status
+def _render_join(activity: Activity, form: JoinForm, code_step: bool, status: int = 200):
+    if form.shift_id.errors:
+        form.shift_id.errors = [_("Please choose a shift.")]
+    page = render_template("activities/join.html", activity=activity, form=form, code_step=code_step, now=utcnow())
+    return page, status
 
 
 @bp.route("/a/<code>/join", methods=["GET", "POST"])
 @public
 def join(code: str):
-    """The second (and last) screen for a new volunteer: register and sign up for the chosen shift in one go. A
-    refused sign-up leaves no account behind (``join_activity``)."""
+    """The second (and last) screen from a poster: the shift, name and number, "get code" (a POST that shows the same
+    screen with a code field), then the code signs the person up — into their account if the number has one, a new
+    one without a password if not. A refused sign-up leaves no account behind and the code unused."""
     activity = _activity_or_404(code)
     if current_user.is_authenticated:
         return redirect(url_for("activities.detail", code=code))
     form = _join_form(activity)
     if request.method == "GET":
         form.shift_id.data = request.args.get("shift", type=row_id)
-        return _render_join(activity, form)
-    if not form.validate_on_submit():
-        if form.shift_id.errors:
-            form.shift_id.errors = [_("Please choose a shift.")]
-        return _render_join(activity, form, 422)
+        return _render_join(activity, form, False)
+    code_step = bool(request.form.get("code_sent"))
+    if request.form.get("action") == "send":
+        sent = validate_fields(form, *JOIN_FIELDS) and apply(
+            lambda: send_code(form.phone.data, CodePurpose.JOIN, client_address()),
+            _("We have sent a 6-digit code by SMS. It is valid for 5 minutes."),
+            form=form,
+        )
+        return _render_join(activity, form, code_step or sent, 200 if sent else 422)
+    if not (validate_fields(form, *JOIN_FIELDS, "code") and code_accepted(form, form.phone.data, CodePurpose.JOIN)):
+        return _render_join(activity, form, True, 422)
     done = {}
 
     def operation() -> None:
-        user, signup = join_activity(form.shift_id.data, **registration_from_form(form))
+        organization = db.session.get(Organization, form.organization_id.data) if form.organization_id.data else None
+        user, signup = join_activity(
+            form.shift_id.data,
+            name=form.name.data,
+            phone=form.phone.data,
+            consented=form.consent.data,
+            organization=organization,
+            locale=supported(session.get("lang")),
+        )
         start_session(user)
         done["signup"] = signup
 
     if apply(operation, lambda: signup_message(done["signup"]), form=form):
         return redirect(url_for("activities.mine"))
-    return _render_join(activity, form, 422)
+    return _render_join(activity, form, True, 422)
 
 
 @bp.route("/signups/<int:signup_id>/cancel", methods=["POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Regexp
 
 from app.forms import phone_field
 
@@ -22,6 +22,54 @@ class LoginForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Remember me on this device"))
+
+
+def code_field() -> StringField:
+    """The six digits from the SMS (spaces tolerated); phones offer the code from the message with one-time-code."""
+    return StringField(
+        _l("Verification code"),
+        validators=[
+            DataRequired(message=_l("Please enter the code from the SMS.")),
+            Length(max=12),
+            Regexp(r"^\s*(\d\s*){6}$", message=_l("The code has 6 digits.")),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 12},
+    )
+
+
+class CodeLoginForm(FlaskForm):
+    """Sign in (or register) with a mobile number and a code: the phone first, then the code on the same page."""
+
+    phone = phone_field(_l("Mobile number"), DataRequired(message=_l("Please enter your mobile number.")))
+    code = code_field()
+    name = StringField(
+        _l("Your name"),
+        validators=[Length(max=60)],
+        description=_l("Only if this number is new to Shouhu: we register you as a volunteer."),
+        render_kw={"autocomplete": "name"},
+    )
+    consent = BooleanField(_l("I have read and agree to the privacy notice."))
+    remember = BooleanField(_l("Remember me on this device"))
+
+
+class SecondStepForm(FlaskForm):
+    code = code_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    phone = phone_field(_l("Mobile number"), DataRequired(message=_l("Please enter your mobile number.")))
+    code = code_field()
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(message=_l("Please choose a new password."))],
+        description=_l("At least 8 characters, with letters and digits."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[EqualTo("new_password", message=_l("The two passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class RegistrationForm(FlaskForm):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.audit.services import client_address
 from app.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, RegistrationForm
+from app.auth.models import STAFF_ROLES
 from app.auth.services import (
     LoginResult,
     authenticate,
@@ -86,6 +87,10 @@ def login():
     if form.validate_on_submit():
         devices = read_device_cookie(request.cookies.get(DEVICE_COOKIE))
         result = authenticate(form.identifier.data, form.password.data, client_address(), devices=devices)
+        if result.user is not None and result.user.sms_second_step and result.user.phone:
+            return code_routes.begin_second_step(
+                result, remember=form.remember.data, next_url=request.args.get("next"), form=form
+            )
         if result.user is not None:
             start_session(result.user, remember=form.remember.data)
         # One commit either way, and not through apply(): a refused login is not a rule to roll back but a fact to
@@ -98,20 +103,27 @@ def login():
             if status == 429:
                 response.headers["Retry-After"] = str(result.wait_seconds)
             return response
-        if result.user.locale:
-            session["lang"] = result.user.locale
-        response = redirect(safe_next(request.args.get("next")) or url_for("main.index"))
-        # This browser is now a known device for the account (OWASP device cookie): others' failures spare it.
+        return logged_in_response(result.user, request.args.get("next"), result.account_key, result.device_nonce)
+    return render_template("auth/login.html", form=form)
+
+
+def logged_in_response(user, next_url: str | None, account_key: str = "", device_nonce: str | None = None):
+    """Where a fresh login goes: on to ``next`` (or the home page) in the account's language; after a password, this
+    browser becomes a known device for the account (OWASP device cookie), so others' failures spare it."""
+    if user.locale:
+        session["lang"] = user.locale
+    response = redirect(safe_next(next_url) or url_for("main.index"))
+    if device_nonce:
+        devices = read_device_cookie(request.cookies.get(DEVICE_COOKIE))
         response.set_cookie(
             DEVICE_COOKIE,
-            write_device_cookie(devices, result.account_key, result.device_nonce),
+            write_device_cookie(devices, account_key, device_nonce),
             max_age=device_cookie_days() * 86400,
             secure=request.is_secure,
             httponly=True,
             samesite="Lax",
         )
-        return response
-    return render_template("auth/login.html", form=form)
+    return response
 
 
 @bp.route("/logout", methods=["POST"])
@@ -161,10 +173,18 @@ def register():
 @bp.route("/account/password", methods=["GET", "POST"], endpoint="change_password")
 @logged_in
 def change_password_view():
+    """Change one's password, or set a first one (a volunteer who signed up by SMS code has none to give)."""
     form = ChangePasswordForm()
+    had_password = current_user.has_password
+    if not had_password:
+        del form.current_password
     if form.validate_on_submit() and apply(
-        lambda: change_password(current_user, form.current_password.data, form.new_password.data),
-        _("Your password has been changed. You were logged out everywhere else."),
+        lambda: change_password(
+            current_user, form.current_password.data if had_password else None, form.new_password.data
+        ),
+        _("Your password has been changed. You were logged out everywhere else.")
+        if had_password
+        else _("Your password has been set. You can log in with it or with an SMS code."),
         form=form,
     ):
         return redirect(url_for("auth.account"))
@@ -184,4 +204,9 @@ def account():
     ):
         session["lang"] = form.locale.data
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form), 422 if form.errors else 200
+    return render_template("auth/account.html", form=form, staff_roles=STAFF_ROLES), 422 if form.errors else 200
+
+
+# Logging in and registering by SMS code, the second step and the forgotten password live in their own module, on
+# this blueprint (imported last: it needs ``bp``).
+from app.auth import code_routes  # noqa: E402

@@ -155,9 +155,10 @@ def authenticate(
         )
         return LoginResult(None, block.reason, seconds, retry_at=block.until, account_key=account_key)
 
-    if user is None:
+    # No account, or one that signs in only by SMS code: the same answer and the same time as a wrong password.
+    if user is None or not user.has_password:
         check_password_hash(_DUMMY_HASH, password)
-    if user is None or not check_password_hash(user.password_hash, password):
+    if user is None or not user.has_password or not check_password_hash(user.password_hash, password):
         failures = [count_failure(row, now) for row in counters.values()]
         record(
             "auth.login_failed",
@@ -217,9 +218,15 @@ def renew_calendar_address(user: User) -> bool:
 
 
 def register_volunteer(
-    *, name: str, phone: str, password: str, organization: Organization | None = None, locale: str | None = None
+    *,
+    name: str,
+    phone: str,
+    password: str | None = None,
+    organization: Organization | None = None,
+    locale: str | None = None,
 ) -> User:
-    """Create a self-registered volunteer who has consented to the privacy notice. The phone must be free."""
+    """Create a self-registered volunteer who has consented to the privacy notice. The phone must be free. Without a
+    password (a volunteer who proved the number with an SMS code) the account signs in by code until they set one."""
     phone_digits = normalise_phone(phone)
     if phone_digits is None:
         raise AccountError(
@@ -229,13 +236,15 @@ def register_volunteer(
         raise AccountError(
             "phone_taken", _("This mobile number is already registered. Please log in instead."), field="phone"
         )
-    problem = password_problem(password, phone=phone_digits)
+    problem = password_problem(password, phone=phone_digits) if password is not None else None
     if problem:
         raise AccountError("weak_password", problem, field="password")
+    if not (name or "").strip():
+        raise AccountError("name_required", _("Please enter your name."), field="name")
     user = User(
         name=name.strip(),
         phone=phone_digits,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password) if password is not None else "",
         role=Role.VOLUNTEER,
         organization=organization,
         locale=locale,
@@ -247,14 +256,16 @@ def register_volunteer(
     return user
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Change one's own password; every other session of the account ends."""
-    if not check_password_hash(user.password_hash, current_password):
+def change_password(user: User, current_password: str | None, new_password: str) -> None:
+    """Change one's own password (or set a first one, for a volunteer who signed up by SMS code: then there is no
+    current password to give); every other session of the account ends."""
+    had_password = user.has_password
+    if had_password and not check_password_hash(user.password_hash, current_password or ""):
         raise AccountError("wrong_password", _("The current password is not correct."), field="current_password")
     problem = password_problem(new_password, phone=user.phone, username=user.username)
     if problem:
         raise AccountError("weak_password", problem, field="new_password")
-    if check_password_hash(user.password_hash, new_password):
+    if had_password and check_password_hash(user.password_hash, new_password):
         raise AccountError(
             "same_password", _("The new password must differ from the current one."), field="new_password"
         )
@@ -262,7 +273,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     user.must_change_password = False
     revoke_sessions(user, except_token=user.session_token)
     db.session.flush()
-    record("account.password_changed", user, actor=user)
+    record("account.password_changed" if had_password else "account.password_set", user, actor=user)
 
 
 @dataclass

@@ -9,6 +9,7 @@ nothing leaves the machine (``DevOutbox``: the text is kept on the delivery row,
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -17,6 +18,9 @@ from flask import current_app
 from app.notifications.models import Channel
 
 log = logging.getLogger("shouhu.outbox")
+# The development outbox's last messages in this process, newest last: what the terminal printed, for a developer's
+# shell and for the tests (which read sign-in codes here, as a person reads them on the terminal).
+DEV_SENT: deque[Outgoing] = deque(maxlen=100)
 
 
 @dataclass
@@ -60,6 +64,7 @@ class DevOutbox:
 
     def send(self, outgoing: Outgoing) -> SendResult:
         log.warning("[dev outbox] %s to %s: %s %s", self.channel, outgoing.address, outgoing.subject, outgoing.body)
+        DEV_SENT.append(outgoing)
         return SendResult(ok=True, provider=self.name, reference="dev")
 
 
