@@ -179,3 +179,17 @@ def test_the_administrator_is_reminded_of_missing_progress_reports_on_1_and_25_o
         assert sorted(m.occasion for m in messages) == ["2026-10-01", "2026-10-25"]
         text = rendered_for(messages[0]).text
     assert "progress reports for 2026" in text and "Shuangshipu" in text
+
+
+def test_each_periodic_message_job_runs_once_per_slot_and_commits_what_it_created(app, make):
+    from app.notifications.tasks import send_daily_staff_notices, send_reminders, send_shifts_tomorrow
+
+    make.user(Role.COORDINATOR, organization="youth-league")
+    make.activity("youth-league", days_ahead=-2)  # ended, not closed: the daily notice has something to say
+    with app.app_context():
+        first = send_daily_staff_notices.call_local()
+        again = send_daily_staff_notices.call_local()  # another worker, the same day
+        assert first >= 1 and again is None
+        assert send_shifts_tomorrow.call_local() is not None and send_reminders.call_local() is not None
+    with app.app_context():
+        assert db.session.query(Message).filter_by(kind="activities_to_close").count() == 1
