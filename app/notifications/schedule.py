@@ -16,6 +16,7 @@ from app.directory.models import Organization, Town
 from app.extensions import db
 from app.notifications.kinds import shift_params
 from app.notifications.links import CANCEL, COME, answer_path
+from app.notifications.models import Message
 from app.notifications.services import admins, notify
 from app.timeutils import local_day_start, to_local
 
@@ -42,7 +43,19 @@ def coordinators_of(organization_id: int) -> list[User]:
 # --- volunteers ---------------------------------------------------------------------------------------------------
 
 
-def _confirmed_starting(start: datetime, end: datetime) -> list[Signup]:
+def _confirmed_starting(start: datetime, end: datetime, occasion: str) -> list[Signup]:
+    """Confirmed sign-ups of published activities whose shift starts in (start, end], not yet reminded for
+    ``occasion`` (so a scan every five minutes reads only the new ones)."""
+    reminded = (
+        select(Message.id)
+        .where(
+            Message.kind == "shift_reminder",
+            Message.object_type == Signup.__tablename__,
+            Message.object_id == Signup.id,
+            Message.occasion == occasion,
+        )
+        .exists()
+    )
     return list(
         db.session.scalars(
             select(Signup)
@@ -53,6 +66,7 @@ def _confirmed_starting(start: datetime, end: datetime) -> list[Signup]:
                 Activity.status == ActivityStatus.PUBLISHED,
                 Shift.starts_at > start,
                 Shift.starts_at <= end,
+                ~reminded,
             )
             .options(selectinload(Signup.user), selectinload(Signup.shift).selectinload(Shift.activity))
             .order_by(Signup.id)
@@ -68,7 +82,7 @@ def scan_reminders(now: datetime) -> int:
         ("day_before", now + DAY_BEFORE[0], now + DAY_BEFORE[1]),
         ("two_hours", now, now + TWO_HOURS),
     ):
-        for signup in _confirmed_starting(start, end):
+        for signup in _confirmed_starting(start, end, occasion):
             params = shift_params(
                 signup.shift, occasion=occasion, come=answer_path(signup, COME), cancel=answer_path(signup, CANCEL)
             )
