@@ -105,6 +105,10 @@ def test_ill_come_opens_a_page_that_changes_nothing_and_its_button_notes_the_ans
     auth = Auth(client)
     auth.login(volunteer.phone)
     assert "You said you will come" in client.get("/me/activities?lang=en").get_data(as_text=True)
+    auth.logout()
+    _coordinator(app, make, client)
+    roster = client.get(f"/manage/activities/{activity.id}?lang=en").get_data(as_text=True)
+    assert "said they will come" in roster
 
 
 def test_i_cant_come_cancels_and_the_next_on_the_waitlist_moves_up_and_is_told(app, make, client):
