@@ -145,7 +145,11 @@ def _build_world(app, make) -> World:
         from app.activities.models import Shift
 
         shift_x = db.session.get(Shift, activity_x.shifts[0].id)
+        from app.notifications.links import COME, answer_path
+
+        answer_token = answer_path(db.session.get(Signup, signups["signup_in"].id), COME).removeprefix("/r/")
         world.ids.update(
+            answer_token=answer_token,
             town_in=town_a.code,
             town_out=town_b.code,
             village_in=village_a.id,
@@ -251,9 +255,11 @@ def _arguments(endpoint: str, rule, world: World, scope_key: str | None, role: s
             }.get(endpoint, world.ids["activity_code"])
         elif argument == "token":
             values[argument] = world.ids[
-                {"activities.personal_feed": "calendar_token", "activities.certificate_check": "certificate_token"}.get(
-                    endpoint, "shift_token"
-                )
+                {
+                    "activities.personal_feed": "calendar_token",
+                    "activities.certificate_check": "certificate_token",
+                    "messages.answer": "answer_token",  # a reminder's one-tap "I'll come"
+                }.get(endpoint, "shift_token")
             ]
         elif argument == "fmt":
             values[argument] = FORMATS.get(endpoint, "csv")

@@ -93,3 +93,14 @@ class MinutesForm(FlaskForm):
         _l("Service minutes"),
         validators=[InputRequired(message=_l("Please enter minutes.")), NumberRange(min=0, max=24 * 60)],
     )
+
+
+class BroadcastForm(FlaskForm):
+    """A coordinator's message to volunteers; the text's rules are the service's (``clean_body``)."""
+
+    body = TextAreaField(
+        _l("Message to the volunteers"),
+        validators=[DataRequired(message=_l("Please write the message.")), Length(max=500)],
+        description=_l("At most 500 characters. It goes by SMS to those who get SMS."),
+    )
+    target = SelectField(_l("To"), choices=[], validate_choice=True)

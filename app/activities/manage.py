@@ -305,5 +305,6 @@ def duplicate(activity_id: int):
     return redirect(url_for("manage.activity", activity_id=activity_id))
 
 
-# Shifts, rosters, check-in and training participants: their own module, on this blueprint (it needs ``bp``).
-from app.activities import manage_shifts  # noqa: E402, F401
+# Shifts, rosters, check-in and training participants, and messages to the volunteers: their own modules, on this
+# blueprint (they need ``bp``).
+from app.activities import manage_broadcast, manage_shifts  # noqa: E402, F401

@@ -134,8 +134,8 @@ def confirmed_count(shift_id: int) -> int:
 
 def update_activity(activity: Activity, data: ActivityData, *, by: User) -> None:
     """Edit an activity and its shifts. A change of time or place raises the calendar SEQUENCE and flags every live
-    sign-up so the volunteer sees it on "my activities"; a shift with sign-ups cannot be removed or shrunk below them.
-    """
+    sign-up so the volunteer sees it on "my activities" and is told; a shift with sign-ups cannot be removed or
+    shrunk below them."""
     if activity.is_closed:
         raise ActivityError("closed", _("A cancelled or completed activity can no longer be edited."))
     if not activity.is_editable:
@@ -195,6 +195,7 @@ def update_activity(activity: Activity, data: ActivityData, *, by: User) -> None
     activity.sequence += 1
     if before != after:
         _flag_signups(activity)
+        _tell_volunteers(activity, "activity_changed", occasion=str(activity.sequence))
     record("activity.updated", activity, actor=by, time_or_place_changed=before != after)
 
 
@@ -204,6 +205,29 @@ def _flag_signups(activity: Activity) -> None:
         for signup in shift.signups:
             if signup.status != SignupStatus.CANCELLED:
                 signup.changed_at = now
+
+
+def _tell_volunteers(activity: Activity, kind: str, *, occasion: str = "", urgent: bool = False, **extra) -> None:
+    """Every volunteer with a live sign-up (confirmed or waitlisted) hears once about the activity, with the time of
+    their first shift of it."""
+    from app.notifications.kinds import shift_params
+    from app.notifications.services import notify
+
+    told: set[int] = set()
+    for shift in sorted(activity.shifts, key=lambda s: s.starts_at):
+        for signup in shift.signups:
+            if signup.status != SignupStatus.CANCELLED and signup.user_id not in told:
+                told.add(signup.user_id)
+                params = shift_params(shift, **extra)
+                notify(kind, signup.user, about=activity, occasion=occasion, params=params, urgent=urgent)
+
+
+def starts_today(activity: Activity, now: datetime) -> bool:
+    """A shift of the activity starts today, Beijing date (a cancellation then goes even in the quiet hours)."""
+    from app.timeutils import to_local
+
+    today = to_local(now).date()
+    return any(to_local(shift.starts_at).date() == today for shift in activity.shifts)
 
 
 def publish_activity(activity: Activity, *, by: User) -> None:
@@ -216,8 +240,9 @@ def publish_activity(activity: Activity, *, by: User) -> None:
     record("activity.published", activity, actor=by)
 
 
-def cancel_activity(activity: Activity, reason: str, *, by: User) -> None:
-    """Cancel with a reason: the calendars get STATUS:CANCELLED and every volunteer signed up sees it."""
+def cancel_activity(activity: Activity, reason: str, *, by: User, now: datetime | None = None) -> None:
+    """Cancel with a reason: the calendars get STATUS:CANCELLED and every volunteer signed up sees it and is told
+    (at once, even in the quiet hours, when a shift of it was to start today)."""
     if activity.is_closed:
         raise ActivityError("closed", _("This activity is already cancelled or completed."))
     if not reason.strip():
@@ -228,6 +253,9 @@ def cancel_activity(activity: Activity, reason: str, *, by: User) -> None:
     _flag_signups(activity)
     db.session.flush()
     record("activity.cancelled", activity, actor=by, reason=reason.strip())
+    _tell_volunteers(
+        activity, "activity_cancelled", urgent=starts_today(activity, now or utcnow()), reason=activity.cancel_reason
+    )
 
 
 def complete_activity(activity: Activity, *, by: User) -> None:

@@ -162,7 +162,24 @@ def raise_problem(
     db.session.add(problem)
     db.session.flush()
     record("child.problem_raised", child, actor=by, problem=problem.id, source=str(source))
+    _tell_director(child, problem, by)
     return problem
+
+
+def _tell_director(child: Child, problem: Problem, by: User) -> None:
+    """The child's director hears at once of a problem someone else raised on their file (never the child's name:
+    the message leaves the site; the file number and where it came from)."""
+    if child.director is None or child.director_id == by.id:
+        return
+    from app.notifications.services import notify
+
+    params = {
+        "child": child.id,
+        "source": str(problem.source),
+        "activity": problem.activity.title if problem.activity is not None else "",
+        "author": by.display_name,
+    }
+    notify("problem_raised", child.director, about=problem, params=params)
 
 
 def update_problem(problem: Problem, *, status: ProblemStatus, handler: str, solution: str, by: User) -> None:

@@ -127,6 +127,64 @@ def _promoted(p: dict) -> Rendered:
     return Rendered(_("You have a place"), text, "/me/activities", [p["title"], when(p)])
 
 
+@kind("shift_reminder", _l("Shift reminder"))
+def _shift_reminder(p: dict) -> Rendered:
+    """The day before or two hours before a shift, with the one-tap answers (``app.notifications.links``)."""
+    if p.get("occasion") == "two_hours":
+        title = _("In two hours: %(title)s", title=p["title"])
+        opening = _(
+            "Reminder: “%(title)s” starts soon, %(when)s at %(venue)s.",
+            title=p["title"],
+            when=when(p),
+            venue=p["venue"] or _("the venue on the activity page"),
+        )
+    else:
+        title = _("Tomorrow: %(title)s", title=p["title"])
+        opening = _(
+            "Reminder: you are signed up for “%(title)s” tomorrow, %(when)s at %(venue)s.",
+            title=p["title"],
+            when=when(p),
+            venue=p["venue"] or _("the venue on the activity page"),
+        )
+    answers = _(
+        "I'll come: %(come)s — I can't come (frees your place for the next volunteer): %(cancel)s",
+        come=absolute(p["come"]),
+        cancel=absolute(p["cancel"]),
+    )
+    return Rendered(title, f"{opening} {answers}", "/me/activities", [p["title"], when(p), absolute(p["cancel"])])
+
+
+@kind("activity_changed", _l("Time or place changed"))
+def _activity_changed(p: dict) -> Rendered:
+    text = _(
+        "The time or place of “%(title)s” has changed: your shift is now %(when)s at %(venue)s. Can't come any "
+        "more? Cancel on “My activities”.",
+        title=p["title"],
+        when=when(p),
+        venue=p["venue"] or _("the venue on the activity page"),
+    )
+    return Rendered(_("Changed: %(title)s", title=p["title"]), text, "/me/activities", [p["title"], when(p)])
+
+
+@kind("activity_cancelled", _l("Activity cancelled"))
+def _activity_cancelled(p: dict) -> Rendered:
+    text = _(
+        "“%(title)s” (%(when)s) has been cancelled: %(reason)s. You need not come.",
+        title=p["title"],
+        when=when(p),
+        reason=p["reason"],
+    )
+    return Rendered(_("Cancelled: %(title)s", title=p["title"]), text, "/me/activities", [p["title"], when(p)])
+
+
+@kind("broadcast", _l("Message from a coordinator"))
+def _broadcast(p: dict) -> Rendered:
+    text = _("About “%(title)s”, %(when)s: %(body)s", title=p["title"], when=when(p), body=p["body"])
+    return Rendered(
+        _("From the coordinator of %(title)s", title=p["title"]), text, f"/a/{p['code']}", [p["title"], p["body"]]
+    )
+
+
 # --- the administrator --------------------------------------------------------------------------------------------
 
 
@@ -134,3 +192,7 @@ def _promoted(p: dict) -> Rendered:
 def _delivery_failed(p: dict) -> Rendered:
     text = _("Some SMS or e-mail messages could not be delivered. Please check them and send them again if needed.")
     return Rendered(_("Messages not delivered"), text, "/admin/messages?status=failed")
+
+
+# The staff's messages (coordinators, child directors, supervisors, the administrator) are registered there.
+from app.notifications import kinds_staff  # noqa: E402, F401

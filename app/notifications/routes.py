@@ -1,11 +1,13 @@
 """The inbox (every account), how messages arrive (every account), and the administrator's messages page: failed
-deliveries to send again, and in development the outbox of SMS and e-mails that did not leave the machine."""
+deliveries to send again, and in development the outbox of SMS and e-mails that did not leave the machine; the
+one-tap answers to a shift reminder."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -16,7 +18,7 @@ from app.notifications.forms import ChannelsForm
 from app.notifications.kinds import KINDS, render
 from app.notifications.models import Delivery, DeliveryStatus, Message
 from app.notifications.services import mark_read, resend_delivery, update_channels
-from app.permissions import Permission, logged_in, permission_required
+from app.permissions import Permission, logged_in, permission_required, public
 
 bp = Blueprint("messages", __name__)
 
@@ -91,3 +93,24 @@ def resend(delivery_id: int):
     delivery = db.session.get(Delivery, delivery_id) or abort(404)
     apply(lambda: resend_delivery(delivery, by=current_user), _("The message is queued to be sent again."))
     return redirect(url_for("messages.deliveries", status="failed"))
+
+
+# --- one-tap answers to a reminder ------------------------------------------------------------------------------
+
+
+@bp.route("/r/<token>", methods=["GET", "POST"])
+@public
+def answer(token: str):
+    """A reminder's "I'll come" / "I can't come": GET shows one button and changes nothing; its POST does it. No
+    login: the signed link is the permission. A link that cannot be used says why (400 or 410), never a 500."""
+    from app.notifications.links import LinkError, read_answer, use_answer
+
+    try:
+        pending = read_answer(token)
+    except LinkError as error:
+        return render_template("messages/answer.html", error=error.message), error.status
+    form = FlaskForm()
+    if form.validate_on_submit():
+        done = apply(lambda: use_answer(token), _("Thank you: your answer is noted."))
+        return render_template("messages/answer.html", answer=pending, done=done), 200 if done else 409
+    return render_template("messages/answer.html", answer=pending, form=form)

@@ -1,8 +1,10 @@
-"""The message jobs: deliver one delivery, and the periodic sweep that sends what is due (after the quiet hours, a
-retry's wait, or a queue entry lost between a commit and the queue)."""
+"""The message jobs: deliver one delivery, the periodic sweep that sends what is due (after the quiet hours, a
+retry's wait, or a queue entry lost between a commit and the queue), and the periodic reminders and digests (their
+scans are in ``app.notifications.schedule``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from huey import crontab
@@ -10,6 +12,7 @@ from huey import crontab
 from app.db_types import utcnow
 from app.extensions import db
 from app.jobs import job, periodic
+from app.notifications import schedule
 from app.notifications.services import claim_delivery, due_deliveries, fail_stale_sending, send_delivery
 
 
@@ -47,3 +50,43 @@ def purge_nightly(now: datetime) -> dict[str, int]:
     counts = purge(now)
     db.session.commit()
     return counts
+
+
+# --- reminders and digests (crontab in UTC: Beijing is UTC+8) -----------------------------------------------------
+
+
+def _run_scan(scan) -> Callable[[datetime], int]:
+    def run(now: datetime) -> int:
+        created = scan(now)
+        db.session.commit()
+        return created
+
+    return run
+
+
+@periodic(crontab(minute="*/5"))
+def send_reminders(now: datetime) -> int:
+    return _run_scan(schedule.scan_reminders)(now)
+
+
+@periodic(crontab(hour="10", minute="0"), slot_format="%Y-%m-%d")  # 18:00 Beijing time
+def send_shifts_tomorrow(now: datetime) -> int:
+    return _run_scan(schedule.scan_shifts_tomorrow)(now)
+
+
+@periodic(crontab(hour="1", minute="0"), slot_format="%Y-%m-%d")  # 09:00 Beijing time
+def send_daily_staff_notices(now: datetime) -> int:
+    return sum(
+        _run_scan(scan)(now)
+        for scan in (
+            schedule.scan_activities_to_close,
+            schedule.scan_screenings_expiring,
+            schedule.scan_escalated,
+            schedule.scan_progress_reports,
+        )
+    )
+
+
+@periodic(crontab(day_of_week="1", hour="0", minute="0"), slot_format="%Y-%m-%d")  # Monday 08:00 Beijing time
+def send_visits_digest(now: datetime) -> int:
+    return _run_scan(schedule.scan_visits_digest)(now)
