@@ -125,6 +125,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    # The demo shows each SMS code on the page that asked for it (no SMS leaves the machine in development).
+    SHOW_DEV_CODES = _env_flag("SHOW_DEV_CODES", True)
     SQLALCHEMY_DATABASE_URI = _normalise_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'shouhu.sqlite3'}")
     )

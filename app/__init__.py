@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from app import formatting, i18n, labels, permissions
+    from app.notifications.channels import dev_code
     from app.notifications.services import unread_messages
 
     app.jinja_env.globals.update(
@@ -111,5 +112,6 @@ def _register_template_helpers(app: Flask) -> None:
         language_url=i18n.language_url,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         unread_messages=unread_messages,
+        dev_code=dev_code,
     )
     formatting.register_filters(app)

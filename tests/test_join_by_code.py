@@ -137,3 +137,20 @@ def test_a_logged_in_volunteer_skips_the_join_screen(app, make):
     auth.login("known")
     response = auth.client.get(f"/a/{activity.code}/join")
     assert response.status_code == 302 and response.headers["Location"] == f"/a/{activity.code}"
+
+
+def test_in_development_the_join_screen_shows_the_code_it_sent(app, make):
+    """The demo can be tried without a phone: with SMS kept on the machine the page shows the code; never
+    otherwise (the tests' configuration, like production, shows nothing)."""
+    activity = make.activity()
+    client = app.test_client()
+    page = f"/a/{activity.code}/join?shift={activity.shifts[0].id}"
+    hidden = post_form(client, page, {**_form(activity), "action": "send"}, prefix="join-").get_data(as_text=True)
+    assert last_code(NUMBER) not in hidden
+    app.config["SHOW_DEV_CODES"] = True
+    try:
+        client = app.test_client()
+        shown = post_form(client, page, {**_form(activity, phone="13766669999"), "action": "send"}, prefix="join-")
+        assert last_code("13766669999") in shown.get_data(as_text=True)
+    finally:
+        app.config["SHOW_DEV_CODES"] = False

@@ -316,3 +316,20 @@ def test_send_delivery_keeps_the_text_it_sent(app, make):
         delivery = claim_delivery(delivery_id, DAYTIME)
         assert send_delivery(delivery, DAYTIME) == DeliveryStatus.SENT
         assert delivery.body.startswith("您已报名")
+
+
+def test_the_development_outbox_shows_waiting_messages_and_the_codes_sent(app, make, client):
+    from app.notifications.channels import DEV_SENT, Outgoing
+
+    make.admin(username="outbox-admin-2")
+    _signed_up(app, make, phone="13900000027")
+    app.config["SHOW_DEV_CODES"] = True
+    DEV_SENT.append(Outgoing(address="13900000028", subject="", body="", template="sign_in_code", params=["428913"]))
+    try:
+        auth = Auth(client)
+        auth.login("outbox-admin-2")
+        page = client.get("/admin/messages?view=outbox").get_data(as_text=True)
+    finally:
+        app.config["SHOW_DEV_CODES"] = False
+    assert "13900000027" in page and "您已报名" in page  # waiting (not yet sent), shown as it will read
+    assert "13900000028" in page and "428913" in page

@@ -81,3 +81,22 @@ def sender_for(channel: Channel) -> Sender:
 
         return SmtpEmail.from_config(config)
     return DevOutbox(channel)
+
+
+def dev_code(phone: str | None) -> str | None:
+    """In development (``SHOW_DEV_CODES``, SMS kept on this machine): the last code "sent" to ``phone``, so the demo's
+    pages can show it where a phone would have received it. None anywhere else."""
+    config = current_app.config
+    if not phone or not config.get("SHOW_DEV_CODES") or config["SMS_BACKEND"] != "dev":
+        return None
+    for outgoing in reversed(DEV_SENT):
+        if outgoing.address == phone and outgoing.template == "sign_in_code" and outgoing.params:
+            return outgoing.params[0]
+    return None
+
+
+def dev_codes() -> list[Outgoing]:
+    """The codes this process "sent" lately, newest first (the development outbox page)."""
+    if not current_app.config.get("SHOW_DEV_CODES") or current_app.config["SMS_BACKEND"] != "dev":
+        return []
+    return [outgoing for outgoing in reversed(DEV_SENT) if outgoing.template == "sign_in_code"]

@@ -14,8 +14,9 @@ from sqlalchemy.orm import selectinload
 from app.db_types import page_number
 from app.domain import apply
 from app.extensions import db
+from app.notifications.channels import dev_codes
 from app.notifications.forms import ChannelsForm
-from app.notifications.kinds import KINDS, render
+from app.notifications.kinds import KINDS, render, rendered_for
 from app.notifications.models import Delivery, DeliveryStatus, Message
 from app.notifications.services import mark_read, resend_delivery, update_channels
 from app.permissions import Permission, logged_in, permission_required, public
@@ -72,17 +73,20 @@ def deliveries():
     outbox = request.args.get("view") == "outbox"
     status = STATUS_FILTERS.get(request.args.get("status", ""))
     query = select(Delivery).options(selectinload(Delivery.message).selectinload(Message.recipient))
-    if outbox:
-        query = query.where(Delivery.provider == "dev")
+    if outbox:  # what was "sent" here, and what waits (the quiet hours, a retry)
+        query = query.where((Delivery.provider == "dev") | (Delivery.status == DeliveryStatus.PENDING))
     elif status is not None:
         query = query.where(Delivery.status == status)
     page = db.paginate(query.order_by(Delivery.id.desc()), page=page_number(), per_page=50, error_out=False)
+    unsent = {d.id: rendered_for(d.message).text for d in page.items if not d.body}  # as the recipient will read it
     return render_template(
         "messages/deliveries.html",
         page=page,
         outbox=outbox,
         status=request.args.get("status", "") if status is not None else "",
         kinds=KINDS,
+        codes=dev_codes() if outbox else [],
+        unsent=unsent,
         dev=current_app.config["SMS_BACKEND"] == "dev" or current_app.config["EMAIL_BACKEND"] == "dev",
     )
 
