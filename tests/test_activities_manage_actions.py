@@ -17,6 +17,9 @@ from app.db_types import utcnow
 from app.extensions import db
 from tests.conftest import Auth, csrf_token
 
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
+
 
 def _login(app, user) -> Auth:
     auth = Auth(app.test_client())

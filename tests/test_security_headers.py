@@ -15,6 +15,9 @@ from config import ProductionConfig
 from tests.conftest import Auth, make_test_config
 from tests.world import SCOPE_TARGETS, build_world, routes, url_arguments
 
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
+
 EXPECTED = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
