@@ -125,7 +125,7 @@ def test_a_nul_in_a_form_field_is_refused_with_a_message_and_saves_nothing(app, 
 
 
 def test_a_textarea_keeps_tabs_and_line_breaks(app, make, auth):
-    from app.forms import CONTROL_CHARACTERS
+    from app.text import CONTROL_CHARACTERS
 
     assert CONTROL_CHARACTERS.search("第一行\r\n\t第二行") is None
     assert CONTROL_CHARACTERS.search("a\x00") and CONTROL_CHARACTERS.search("\x7f")
