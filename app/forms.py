@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField, StringField
@@ -12,6 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.services import normalise_phone
 from app.db_types import row_id
+from app.text import has_control_characters
 
 
 class MobilePhone:
@@ -69,16 +68,12 @@ class CheckboxListField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-# Characters no form field or query string may hold: C0 controls (tab, line feed and carriage return excepted), DEL and
-# the NUL that PostgreSQL refuses in text. Refused at the door, so no service, query or export ever sees them.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def refuse_control_characters():
-    """Refuse a request whose query string or form holds a control character (NUL included) with a 400 page that
-    says why, before any route reads it: such a value is never typed by a person and nothing is changed."""
-    values = [*request.args.values(), *request.form.values()]
-    if any(CONTROL_CHARACTERS.search(value) for value in values):
+    """Refuse a request whose query string or form holds a control character (NUL included, ``app/text.py``) with a
+    400 page that says why, before any route reads it: such a value is never typed by a person and nothing is
+    changed. Refused at the door, so no service, query or export ever sees them; uploaded files are checked cell by
+    cell by their importers."""
+    if has_control_characters([*request.args.values(), *request.form.values()]):
         from app.errors.handlers import render_error
 
         return render_error(400, _l("The form or address holds invalid control characters. Please remove them."))

@@ -2,7 +2,12 @@
 rolled back after every test; the real app and its test client; builders for the models.
 
 Every test that uses ``app`` or ``client`` runs once per database; the run ends with a line naming the
-databases it really used, e.g. ``databases: sqlite, postgresql``.
+databases it really used, e.g. ``databases: sqlite, postgresql, pgbouncer``.
+
+``pgbouncer`` is PostgreSQL again, with the app's URL going through a local pgbouncer in transaction mode
+(tests/pgbouncer.py) and ``DATABASE_POOLER=pgbouncer``; creating and dropping databases stays on the direct
+connection. It is there when TEST_DATABASE_URL is set and pgbouncer is installed (in CI, CI=true, a missing
+pgbouncer fails the run). Only modules marked ``pytest.mark.pgbouncer`` run on it: the database-heavy ones.
 """
 
 from __future__ import annotations
@@ -21,16 +26,35 @@ from app.directory.reference import load_reference_data
 from app.extensions import db
 from app.jobs import huey
 from config import TestingConfig, _normalise_database_url
-from tests import route_coverage  # noqa: F401 - records the data-changing routes the suite submits
+from tests import (
+    pgbouncer,
+    route_coverage,  # noqa: F401 - records the data-changing routes the suite submits
+)
 from tests.factories import Factory
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
-DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true"}
+# In CI pgbouncer is required: its absence fails the pgbouncer tests instead of leaving them out.
+POOLED = bool(PG_URL) and (IN_CI or pgbouncer.binary() is not None)
+DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else []) + (["pgbouncer"] if POOLED else [])
 _used_databases: set[str] = set()
 
 
 def pytest_report_header(config) -> str:
     return f"databases configured: {', '.join(DATABASES)}"
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """Every test on the shared database runs once per database; on pgbouncer only where marked ``pgbouncer``."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    marked = metafunc.definition.get_closest_marker("pgbouncer") is not None
+    kinds = [kind for kind in DATABASES if kind != "pgbouncer" or marked]
+    metafunc.parametrize("database_url", kinds, indirect=True, scope="session")
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    pgbouncer.stop_session_pgbouncer()
 
 
 _browser_outcomes = {"passed": 0, "failed": 0, "skipped": 0}
@@ -76,6 +100,8 @@ def mark_database_used(name: str) -> None:
 def make_test_config(url: str, **overrides) -> TestingConfig:
     config = TestingConfig()
     config.SQLALCHEMY_DATABASE_URI = url
+    if pgbouncer.is_pooled(url):
+        config.DATABASE_POOLER = "pgbouncer"
     for key, value in overrides.items():
         setattr(config, key, value)
     return config
@@ -85,7 +111,7 @@ def create_postgres_database(prefix: str = "shouhu_test") -> tuple[str, callable
     """A brand-new PostgreSQL database next to TEST_DATABASE_URL's; returns its URL and a function that drops it."""
     base = make_url(_normalise_database_url(PG_URL))
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 10})
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
         connection.execute(text(f'ALTER DATABASE "{name}" SET jit = off'))  # as production sets it (app/dbcheck.py)
@@ -98,15 +124,33 @@ def create_postgres_database(prefix: str = "shouhu_test") -> tuple[str, callable
     return base.set(database=name).render_as_string(hide_password=False), drop
 
 
+def session_pgbouncer() -> pgbouncer.PgBouncer:
+    """The session's pgbouncer; fails the test (not skips) when it cannot run."""
+    try:
+        return pgbouncer.session_pgbouncer(PG_URL)
+    except RuntimeError as error:
+        pytest.fail(f"the pgbouncer tests must run{' in CI' if IN_CI else ''}, but: {error}")
+
+
 def new_database_url(kind: str, tmp_path_factory) -> tuple[str, callable]:
+    """A new, empty database of ``kind`` (one of DATABASES): its URL for the app and a function that drops it."""
     if kind == "sqlite":
         path = tmp_path_factory.mktemp("db") / "shouhu.sqlite3"
         return f"sqlite:///{path}", lambda: None
+    if kind == "pgbouncer":
+        bouncer = session_pgbouncer()
+        url, drop = create_postgres_database()  # CREATE and DROP DATABASE go straight to PostgreSQL
+        return bouncer.url_for(url), drop
     return create_postgres_database()
 
 
-@pytest.fixture(scope="session", params=DATABASES)
+def database_kind(url: str) -> str:
+    return "pgbouncer" if pgbouncer.is_pooled(url) else make_url(url).get_backend_name()
+
+
+@pytest.fixture(scope="session")
 def database_url(request, tmp_path_factory):
+    """Parametrized by ``pytest_generate_tests`` (per module: with or without pgbouncer)."""
     url, drop = new_database_url(request.param, tmp_path_factory)
     yield url
     drop()
@@ -123,7 +167,7 @@ def migrated_app(database_url):
         # Each test's sessions work inside a SAVEPOINT of one outer transaction that is rolled back afterwards.
         db.session.remove()
         db.session.configure(join_transaction_mode="create_savepoint")
-    mark_database_used(make_url(database_url).get_backend_name())
+    mark_database_used(database_kind(database_url))
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -20,6 +20,9 @@ from app.mentoring.models import ConsentMethod, Pairing, PairingEndCause, Pairin
 from tests.conftest import DATABASES, Auth, make_test_config, new_database_url
 from tests.factories import Factory
 
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
+
 PHONE = "13722223333"
 
 

@@ -16,6 +16,9 @@ from app.auth.models import Role, User
 from app.extensions import db
 from tests.conftest import Auth
 
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
+
 
 def logged_in(app, make, role=Role.VOLUNTEER, **extra) -> tuple[Auth, User]:
     user = make.user(role, **extra)

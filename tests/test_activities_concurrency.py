@@ -20,6 +20,9 @@ from app.extensions import db
 from app.timeutils import local_to_utc, to_local
 from tests.conftest import DATABASES, make_test_config, new_database_url
 
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
+
 CAPACITY = 5
 VOLUNTEERS = 24
 
@@ -63,7 +66,7 @@ def _set_up(app) -> tuple[int, list[int]]:
 def test_concurrent_sign_ups_never_exceed_capacity(concurrent_app):
     app = concurrent_app
     shift_id, user_ids = _set_up(app)
-    barrier = threading.Barrier(len(user_ids))
+    barrier = threading.Barrier(len(user_ids), timeout=30)  # a starved connection pool fails, never hangs
     errors: list[BaseException] = []
 
     def volunteer(user_id: int) -> None:
@@ -76,11 +79,12 @@ def test_concurrent_sign_ups_never_exceed_capacity(concurrent_app):
         except BaseException as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=volunteer, args=(uid,)) for uid in user_ids]
+    threads = [threading.Thread(daemon=True, target=volunteer, args=(uid,)) for uid in user_ids]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread still runs after a minute"
     assert errors == []
     with app.app_context():
         signups = db.session.scalars(

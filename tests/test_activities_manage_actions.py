@@ -18,6 +18,9 @@ from app.extensions import db
 from tests.codes import last_code, post_form
 from tests.conftest import Auth, csrf_token
 
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
+
 
 def _login(app, user) -> Auth:
     auth = Auth(app.test_client())

@@ -13,6 +13,9 @@ from app.auth.models import User
 from app.db_types import utcnow
 from app.extensions import db
 
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
+
 
 def _sign_up(app, shift_id: int, user_id: int) -> tuple[str, int | None]:
     with app.test_request_context():

@@ -21,6 +21,9 @@ from app.extensions import db
 from tests.conftest import DATABASES, Auth, csrf_token, make_test_config, new_database_url
 from tests.factories import Factory
 
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
+
 
 def at(address: str) -> dict:
     return {"environ_base": {"REMOTE_ADDR": address}}
@@ -214,7 +217,7 @@ def fire_logins(app, attempts: list[tuple[str, str, str]]) -> list[int]:
     """POST /login concurrently, one browser per (identifier, password, address); returns the statuses."""
     browsers = [Auth(app.test_client()) for _ in attempts]
     tokens = [csrf_token(browser.client, "/login") for browser in browsers]
-    barrier = threading.Barrier(len(attempts))
+    barrier = threading.Barrier(len(attempts), timeout=30)  # a starved connection pool fails, never hangs
     statuses: list[int] = []
     errors: list[BaseException] = []
 
@@ -227,13 +230,14 @@ def fire_logins(app, attempts: list[tuple[str, str, str]]) -> list[int]:
             errors.append(error)
 
     threads = [
-        threading.Thread(target=attempt, args=(browser, token, *args))
+        threading.Thread(daemon=True, target=attempt, args=(browser, token, *args))
         for browser, token, args in zip(browsers, tokens, attempts, strict=True)
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread still runs after a minute"
     assert errors == []
     return statuses
 

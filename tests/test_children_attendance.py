@@ -191,3 +191,15 @@ def test_marking_attendance_refuses_a_child_outside_the_activitys_pool(app, make
             )
         assert refused.value.code == "not_in_pool"
         assert db.session.query(Attendance).count() == 0
+
+
+@pytest.mark.parametrize("posted", [{"action": "register"}, {"action": "register", "child_id": ""}])
+def test_a_registration_without_a_child_is_a_404(app, make, posted):
+    """Found by the form fuzz (tests/test_fuzz_forms.py): an empty child id was looked up as a NULL key."""
+    village = make.village("shuangshipu")
+    make.child(village.id)
+    activity = make.activity("youth-league", town="shuangshipu")
+    director = login(app, make.user(Role.CHILD_DIRECTOR, villages=[village.id]))
+    assert director.post(f"/children/activity/{activity.id}", posted).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(ActivityRegistration.id))) == 0

@@ -20,6 +20,9 @@ from app.extensions import db
 from tests.conftest import Auth, csrf_token
 from tests.factories import valid_id_number
 
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
+
 HEADERS = [h for h, _attr in COLUMNS]
 ATTRIBUTES = [attr for _h, attr in COLUMNS]
 # Every column of the children table but the row's own bookkeeping of its last write.

@@ -9,11 +9,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.auth.models import User
 from app.extensions import db
 from tests.conftest import DATABASES, make_test_config, new_database_url
+
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
 
 
 def _differences(connection) -> list:
@@ -68,3 +72,23 @@ def test_timestamps_are_stored_in_utc_and_read_back_aware(make, app):
 def test_naive_timestamps_are_refused(make, app):
     with pytest.raises(Exception, match="naive datetime"):
         make.user(last_login_at=datetime(2026, 7, 1, 8, 30))
+
+
+def test_only_the_pgbouncer_database_goes_through_the_pooler(app, make, request):
+    """On ``pgbouncer`` the test's transaction holds a server connection of pgbouncer's pool for its database, and
+    psycopg prepares nothing; on the others the app connects directly."""
+    from tests import pgbouncer
+    from tests.conftest import session_pgbouncer
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    kind = request.node.callspec.params["database_url"]
+    assert pgbouncer.is_pooled(url) == (kind == "pgbouncer")
+    if kind != "pgbouncer":
+        assert "connect_args" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        return
+    assert app.config["DATABASE_POOLER"] == "pgbouncer"
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["prepare_threshold"] is None
+    make.user(username="through-the-pooler")
+    pool = session_pgbouncer().pools()[make_url(url).database]
+    assert pool["pool_mode"] == "transaction"
+    assert pool["cl_active"] >= 1 and pool["sv_active"] >= 1

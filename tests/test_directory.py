@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import Role
@@ -11,6 +12,9 @@ from app.directory.models import Organization, OrganizationKind, Town, Village, 
 from app.directory.reference import load_reference_data
 from app.extensions import db
 from tests.conftest import Auth, csrf_token
+
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
 
 
 def admin_auth(app, make) -> Auth:

@@ -17,6 +17,9 @@ from app.extensions import db
 from app.mentoring.models import ConsentMethod, Pairing, PairingKind, PairingProposal, ProposalStatus
 from tests.test_mentoring import login, organization_id, pair, pairing_form, propose
 
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
+
 
 @pytest.fixture
 def people(app, make):

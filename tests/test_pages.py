@@ -11,6 +11,9 @@ from app import create_app
 from app.auth.models import Role
 from tests.conftest import Auth, make_test_config
 
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
+
 ROLE_LINKS = {
     Role.ADMIN: ["/admin/accounts/", "/directory/organizations", "/directory/import", "/admin/audit/"],
     Role.COORDINATOR: ["/directory/organizations", "/account/password"],

@@ -1,19 +1,14 @@
 """PostgreSQL behind pgbouncer in transaction mode (issue 11 §7), and the start-up check of the JIT setting.
 
-Real statements go through a local pgbouncer (pool_mode=transaction) that the test starts. Skipped
-when pgbouncer or PostgreSQL is missing, except in CI (CI=true), where pgbouncer must run.
+Real statements go through the session's local pgbouncer (pool_mode=transaction, tests/pgbouncer.py), which also
+carries the database tests marked ``pgbouncer``. Skipped when pgbouncer or PostgreSQL is missing, except in CI
+(CI=true), where pgbouncer must run.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import socket
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -21,9 +16,8 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import PG_URL, create_postgres_database, make_test_config
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
+from tests import pgbouncer
+from tests.conftest import IN_CI, PG_URL, create_postgres_database, make_test_config, session_pgbouncer
 
 
 def test_behind_pgbouncer_psycopg_prepares_no_statements():
@@ -82,54 +76,22 @@ def _free_port() -> int:
 
 @pytest.fixture
 def pgbouncer_url():
-    binary = shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None)
+    """The session's pgbouncer (tests/pgbouncer.py), pointed at TEST_DATABASE_URL's database."""
     if not PG_URL:
         if IN_CI:
             pytest.fail("CI must run the pgbouncer tests, but TEST_DATABASE_URL is not set")
         pytest.skip("needs TEST_DATABASE_URL (PostgreSQL)")
-    if binary is None:
-        if IN_CI:
-            pytest.fail("CI must run the pgbouncer tests, but pgbouncer is not installed (apt-get install pgbouncer)")
+    if pgbouncer.binary() is None and not IN_CI:
         pytest.skip("pgbouncer is not installed")
-    server = make_url(PG_URL)
-    port = _free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="shouhu-pgbouncer-"))
-    workdir.chmod(0o777)  # pgbouncer runs as 'postgres' when we are root
-    ini = workdir / "pgbouncer.ini"
-    ini.write_text(
-        "[databases]\n"
-        f"* = host={server.host or '127.0.0.1'} port={server.port or 5432} user={server.username or 'postgres'}\n"
-        "[pgbouncer]\n"
-        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
-        "auth_type = any\npool_mode = transaction\nmax_client_conn = 200\ndefault_pool_size = 10\n"
-        f"logfile = {workdir}/pgbouncer.log\npidfile = {workdir}/pgbouncer.pid\n"
-        "ignore_startup_parameters = extra_float_digits\n"
-    )
-    ini.chmod(0o644)
-    command = [binary, "-q", str(ini)]
-    if os.geteuid() == 0:
-        command[1:1] = ["-u", "postgres"]
-    process = subprocess.Popen(command)
-    for _ in range(50):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(f"pgbouncer exited: {(workdir / 'pgbouncer.log').read_text(errors='replace')}")
-            time.sleep(0.1)
-    url = server.set(port=port, host="127.0.0.1").render_as_string(hide_password=False)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-    shutil.rmtree(workdir, ignore_errors=True)
+    return session_pgbouncer().url_for(PG_URL)
 
 
 def test_prepared_statements_are_not_used_through_pgbouncer(pgbouncer_url):
     url, drop = create_postgres_database("shouhu_pgb")
     name = make_url(url).database
     through = make_url(pgbouncer_url).set(database=name).render_as_string(hide_password=False)
-    app = create_app(make_test_config(through, DATABASE_POOLER="pgbouncer"))
+    app = create_app(make_test_config(through))
+    assert app.config["DATABASE_POOLER"] == "pgbouncer"  # the suite's pooled URLs say so (tests/conftest.py)
     try:
         with app.app_context():
             for value in range(20):  # psycopg would prepare after 5 executions; pgbouncer would then lose them

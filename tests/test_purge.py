@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.auth.models import LoginThrottle, UserSession, hash_token
 from app.db_types import utcnow
 from app.extensions import db
+
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
 
 
 def _session(user_id: int, token: str, *, age: timedelta, revoked: bool = False) -> UserSession:

@@ -9,10 +9,14 @@ from flask import url_for
 
 from app import create_app
 from app.extensions import db
+from app.permissions import access_rule
 from app.security import CONTENT_SECURITY_POLICY
 from config import ProductionConfig
 from tests.conftest import Auth, make_test_config
-from tests.test_access_rules import _APP, SCOPE_TARGETS, _arguments, _build_world, _routes, access_rule_of
+from tests.world import SCOPE_TARGETS, build_world, routes, url_arguments
+
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
 
 EXPECTED = {
     "Content-Security-Policy": (
@@ -53,23 +57,22 @@ def test_the_policy_is_the_documented_one():
 
 
 def test_every_get_route_answers_with_the_headers_as_the_administrator_and_anonymously(app, make):
-    _APP["app"] = app
-    world = _build_world(app, make)
+    world = build_world(app, make)
     admin = app.test_client()
     assert Auth(admin).login(world.users["admin"].login_name).status_code == 302
     anonymous = app.test_client()
     checked = 0
     statuses = set()
-    for endpoint, rule in _routes(app):
+    for endpoint, rule in routes(app):
         if "GET" not in rule.methods:
             continue
-        scope = access_rule_of(endpoint).scope
+        scope = access_rule(app.view_functions[endpoint]).scope
         key = None
         if scope:
             inside, outside = SCOPE_TARGETS[scope].get("admin", (None, None))
             key = inside or outside or next(iter(SCOPE_TARGETS[scope].values()))[0]
         with app.test_request_context():
-            url = url_for(endpoint, **_arguments(endpoint, rule, world, key, "admin"))
+            url = url_for(endpoint, **url_arguments(app, endpoint, rule, world, key, "admin"))
         for who, client in (("admin", admin), ("anonymous", anonymous)):
             response = client.get(url)
             statuses.add(response.status_code)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import Date, literal, select
 
 from app.db_types import UTCDateTime
 from app.extensions import db
 from app.sql import LocalDate, MonthKey, MonthStart, WeekNumber, WeekStart
 from app.timeutils import to_local
+
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
 
 
 def test_week_and_month_starts(app):

@@ -54,7 +54,7 @@ def shift_open_for_check_in(app, capacity: int) -> tuple[int, str]:
 
 def run_together(jobs) -> list[int]:
     """Run the (prepared) request functions at the same moment; returns their statuses, failing on any error."""
-    barrier = threading.Barrier(len(jobs))
+    barrier = threading.Barrier(len(jobs), timeout=30)  # a starved connection pool fails, never hangs
     statuses: list[int] = []
     errors: list[BaseException] = []
 
@@ -65,11 +65,12 @@ def run_together(jobs) -> list[int]:
         except BaseException as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    threads = [threading.Thread(daemon=True, target=run, args=(job,)) for job in jobs]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread still runs after a minute"
     assert errors == []
     return statuses
 

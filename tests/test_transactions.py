@@ -18,6 +18,9 @@ from app.auth.models import Role, User
 from app.extensions import db
 from tests.conftest import DATABASES, make_test_config, new_database_url
 
+# Also through pgbouncer in transaction mode (tests/conftest.py).
+pytestmark = pytest.mark.pgbouncer
+
 
 @pytest.fixture(params=DATABASES)
 def own_app(request, tmp_path_factory):

@@ -83,12 +83,12 @@ def _activity_children_action(activity: Activity, may_mark: bool, may_register: 
     """Remove an attendance, mark one, or register a child, as the form asks and the user may."""
     action = request.form.get("action")
     if action == "remove" and may_mark:
-        attendance = db.session.get(Attendance, request.form.get("attendance_id", type=row_id))
+        attendance = _posted(Attendance, "attendance_id")
         if attendance is None or attendance.activity_id != activity.id:
             abort(404)
         apply(lambda: remove_attendance(attendance, by=current_user), _("Saved."))
         return
-    child = db.session.get(Child, request.form.get("child_id", type=row_id))
+    child = _posted(Child, "child_id")
     if child is None:
         abort(404)
     if action == "attend" and may_mark:
@@ -98,3 +98,9 @@ def _activity_children_action(activity: Activity, may_mark: bool, may_register: 
         apply(lambda: register_child(activity, child, by=current_user), _("Saved."))
     else:
         abort(403)
+
+
+def _posted(model, name: str):
+    """The row whose id the form posts as ``name``; None when the id is missing, malformed or unknown."""
+    value = request.form.get(name, type=row_id)
+    return db.session.get(model, value) if value is not None else None

@@ -40,6 +40,7 @@ from app.childcare.transfer import (
 from app.directory.models import Organization, OrganizationKind, Village
 from app.extensions import db
 from app.permissions import can_edit_child, village_scope
+from app.text import has_control_characters
 
 MAX_ROWS = 20000
 PROGRESS_EVERY = 250
@@ -276,6 +277,9 @@ def import_children_steps(
         if (line - 1) % PROGRESS_EVERY == 0:
             yield "checked", line - 1, total
         if not any(values):
+            continue
+        if has_control_characters(values):
+            result.errors.append((line, _("This row holds invalid control characters. Please remove them.")))
             continue
         row = {attr: (values[i] if i < len(values) else "").strip() for attr, i in positions.items()}
         try:

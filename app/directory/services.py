@@ -19,6 +19,7 @@ from app.auth.models import User
 from app.directory.models import Organization, OrganizationKind, Town, Village, VillageKind
 from app.domain import DomainError
 from app.extensions import db
+from app.text import has_control_characters
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9\-]{1,58}$")
 MAX_IMPORT_ROWS = 5000
@@ -121,6 +122,14 @@ class ImportRejectedError(DirectoryError):
         self.result = result
 
 
+# The English names' columns: an import refuses a longer one with a message (PostgreSQL would refuse the row).
+ENGLISH_NAME_LENGTH = {model: model.__table__.c.name_en.type.length for model in (Village, Organization)}
+
+
+def _english_name_too_long(model) -> str:
+    return _("The English name is longer than %(n)d characters.", n=ENGLISH_NAME_LENGTH[model])
+
+
 def decode_csv(raw: bytes) -> str:
     """Text of an uploaded CSV: UTF-8 (with or without BOM), else GB18030, which Excel on Chinese Windows writes."""
     try:
@@ -142,7 +151,13 @@ def _read_rows(raw: bytes, required: set[str]) -> tuple[list[tuple[int, dict[str
         text = decode_csv(raw)
     except UnicodeDecodeError:
         return [], [(1, _("The file is not a readable CSV text file (save it as CSV UTF-8)."))]
-    reader = csv.reader(io.StringIO(text))
+    try:
+        return _table_rows(csv.reader(io.StringIO(text)), required)
+    except csv.Error:  # an unreadable line, or a cell beyond the reader's limit (131,072 characters)
+        return [], [(1, _("The file is not a readable CSV table."))]
+
+
+def _table_rows(reader, required: set[str]) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
     header = next(reader, None)
     if not header:
         return [], [(1, _("The file is empty."))]
@@ -150,16 +165,19 @@ def _read_rows(raw: bytes, required: set[str]) -> tuple[list[tuple[int, dict[str
     missing = required - set(columns)
     if missing:
         return [], [(1, _("Missing column(s): %(columns)s.", columns=", ".join(sorted(missing))))]
-    rows = []
+    rows, errors = [], []
     for line, values in enumerate(reader, start=2):
         if not any(v.strip() for v in values):
+            continue
+        if has_control_characters(values):
+            errors.append((line, _("This row holds invalid control characters. Please remove them.")))
             continue
         rows.append((line, {col: (v or "").strip() for col, v in zip(columns, values, strict=False) if col}))
         if len(rows) > MAX_IMPORT_ROWS:
             return [], [(line, _("Too many rows: at most %(n)d per file.", n=MAX_IMPORT_ROWS))]
-    if not rows:
+    if not rows and not errors:
         return [], [(2, _("The file has no data rows."))]
-    return rows, []
+    return rows, errors
 
 
 def import_villages(raw: bytes, *, by: User, result: ImportResult | None = None) -> ImportResult:
@@ -177,6 +195,8 @@ def import_villages(raw: bytes, *, by: User, result: ImportResult | None = None)
             result.errors.append((line, _("Unknown town “%(town)s”.", town=row.get("town", ""))))
         elif not row.get("name_zh") or len(row["name_zh"]) > 60:
             result.errors.append((line, _("The Chinese name is missing or longer than 60 characters.")))
+        elif len(row.get("name_en", "")) > ENGLISH_NAME_LENGTH[Village]:
+            result.errors.append((line, _english_name_too_long(Village)))
         elif kind_text not in VILLAGE_KINDS:
             result.errors.append((line, _("Unknown kind “%(kind)s”: use village or community.", kind=row["kind"])))
         elif (town.id, row["name_zh"]) in planned:
@@ -225,6 +245,8 @@ def import_schools(raw: bytes, *, by: User, result: ImportResult | None = None) 
             result.errors.append((line, _("Unknown town “%(town)s”.", town=row.get("town", ""))))
         elif not row.get("name_zh") or len(row["name_zh"]) > 120:
             result.errors.append((line, _("The Chinese name is missing or longer than 120 characters.")))
+        elif len(row.get("name_en", "")) > ENGLISH_NAME_LENGTH[Organization]:
+            result.errors.append((line, _english_name_too_long(Organization)))
         elif code and not CODE_RE.match(code):
             result.errors.append((line, _("Use 2–60 lowercase letters, digits and dashes for the code.")))
         elif code and db.session.scalar(
