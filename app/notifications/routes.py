@@ -47,7 +47,11 @@ def inbox():
 @logged_in
 def channels():
     form = ChannelsForm(
-        data={"sms": current_user.sms_enabled, "email_enabled": current_user.email_enabled, "email": current_user.email}
+        data={
+            "sms": current_user.sms_enabled and bool(current_user.phone),
+            "email_enabled": current_user.email_enabled and bool(current_user.email),  # no address, no e-mail
+            "email": current_user.email,
+        }
         if request.method == "GET"
         else None
     )
