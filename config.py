@@ -24,6 +24,12 @@ def _env_flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _hours(value: str) -> tuple[int, int]:
+    """``"21-8"`` as (21, 8): a span of Beijing hours that may pass midnight."""
+    start, _, end = value.partition("-")
+    return int(start) % 24, int(end or start) % 24
+
+
 def _normalise_database_url(url: str) -> str:
     """Accept the plain ``postgresql://`` and ``postgres://`` forms and use the psycopg 3 driver for them."""
     for prefix in ("postgres://", "postgresql://"):
@@ -115,7 +121,7 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Shouhu <noreply@shouhu.local>")
     # No SMS between these Beijing hours unless urgent (a same-day cancellation); at most this many SMS and e-mails
     # a recipient a day (urgent ones always go).
-    QUIET_HOURS = (21, 8)
+    QUIET_HOURS = _hours(os.environ.get("QUIET_HOURS", "21-8"))  # "0-0": none
     MESSAGE_DAILY_CAP = int(os.environ.get("MESSAGE_DAILY_CAP", "8"))
     # Deliveries: tries, and the waits between them (minutes).
     DELIVERY_RETRY_MINUTES = (1, 5, 30, 120)

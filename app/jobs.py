@@ -116,6 +116,8 @@ def enqueue_after_commit(task: Callable, *args) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the work is not committed until the transaction around it is
     for task, args in session.info.pop("jobs_after_commit", []):
         try:
             task(*args)

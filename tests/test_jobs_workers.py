@@ -1,6 +1,6 @@
 """Exactly once with two workers: two ``flask jobs worker`` processes on Redis and PostgreSQL, every delivery queued
-twice (as after a retry or a second host's sweep) and the periodic sweep scheduled by both; the SMS provider (a local
-server answering as Tencent Cloud's SendSms does) receives each message once.
+twice (as after a retry or a second host's sweep), the reminder scan queued twice and the periodic sweep scheduled by
+both; the SMS provider (a local server answering as Tencent Cloud's SendSms does) receives each message once.
 
 Needs PostgreSQL (TEST_DATABASE_URL) and Redis (127.0.0.1:6379, or TEST_REDIS_URL); in CI both must be there.
 """
@@ -30,8 +30,8 @@ from app.directory.models import Organization
 from app.directory.reference import load_reference_data
 from app.extensions import db
 from app.jobs import huey
-from app.notifications.models import Delivery, DeliveryStatus, JobRun, Message
-from app.notifications.tasks import deliver
+from app.notifications.models import Delivery, DeliveryStatus, JobRun
+from app.notifications.tasks import deliver, send_reminders
 from app.timeutils import local_to_utc, to_local
 from tests.conftest import PG_URL, create_postgres_database, make_test_config
 from tests.test_notifications_sms import FakeTencent, tencent  # noqa: F401 - the provider fixture
@@ -39,6 +39,7 @@ from tests.test_notifications_sms import FakeTencent, tencent  # noqa: F401 - th
 IN_CI = os.environ.get("CI", "").lower() == "true"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 VOLUNTEERS = 30
+REMINDED = 5  # volunteers who also get a day-before reminder
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -79,10 +80,15 @@ def _seed(app) -> list[int]:
         for user in users:
             sign_up(activity.shifts[0].id, user)
             db.session.commit()
-        # Urgent, so the quiet hours do not hold them whatever time the test runs at.
-        for message in db.session.scalars(select(Message)):
-            message.is_urgent = True
+        # Five of them also have a shift tomorrow at this hour: the day-before reminder is due for it.
+        soon = utcnow() + timedelta(hours=24)
+        data.title, data.shifts = "明天的班次", [ShiftData(soon, soon + timedelta(hours=2), 10)]
+        (tomorrow,) = create_activity(data, by=admin)
+        publish_activity(tomorrow, by=admin)
         db.session.commit()
+        for user in users[:REMINDED]:
+            sign_up(tomorrow.shifts[0].id, user)
+            db.session.commit()
         return list(db.session.scalars(select(Delivery.id)))
 
 
@@ -99,8 +105,9 @@ def _worker(url: str, provider: FakeTencent, name: str, log) -> subprocess.Popen
         "TENCENT_SMS_APP_ID": "1400006666",
         "TENCENT_SMS_SIGN_NAME": "守护志愿",
         "TENCENT_SMS_ENDPOINT": provider.url,
-        "TENCENT_SMS_TEMPLATES": json.dumps({"signup_confirmed": "1100001"}),
+        "TENCENT_SMS_TEMPLATES": json.dumps({"signup_confirmed": "1100001", "shift_reminder": "1100002"}),
         "SHOUHU_INSTANCE_DIR": str(ROOT / "instance" / name),
+        "QUIET_HOURS": "0-0",  # whatever the hour the test runs at
     }
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--workers", "3"]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -121,31 +128,38 @@ def test_two_workers_on_redis_and_postgresql_send_every_message_exactly_once(ten
             load_reference_data()
             db.session.commit()
         delivery_ids = _seed(app)
-        assert len(delivery_ids) == VOLUNTEERS
+        assert len(delivery_ids) == VOLUNTEERS + REMINDED
         from huey.storage import RedisExpireStorage
 
         huey.storage = RedisExpireStorage("shouhu", url=REDIS_URL)
         for delivery_id in delivery_ids * 2:  # every delivery queued twice
             deliver(delivery_id)
+        send_reminders()  # the reminder scan queued twice (as by two schedulers)
+        send_reminders()
         logs = [(tmp_path / f"worker-{n}.log").open("wb") for n in (1, 2)]
         workers = [_worker(url, provider, f"worker-{n}", log) for n, log in zip((1, 2), logs, strict=True)]
         deadline = time.monotonic() + 60
         with app.app_context():
             while time.monotonic() < deadline:
                 db.session.remove()
-                pending = db.session.scalar(
-                    select(func.count(Delivery.id)).where(Delivery.status != DeliveryStatus.SENT)
-                )
-                if pending == 0 and huey.pending_count() == 0:
+                sent = db.session.scalar(select(func.count(Delivery.id)).where(Delivery.status == DeliveryStatus.SENT))
+                if sent == VOLUNTEERS + 2 * REMINDED and huey.pending_count() == 0:
                     break
                 assert all(w.poll() is None for w in workers), _logs(tmp_path)
                 time.sleep(0.3)
             time.sleep(1)  # anything a second worker would still send arrives by now
-            sent = Counter(r["body"]["PhoneNumberSet"][0] for r in provider.requests)
-            assert len(sent) == VOLUNTEERS, "every volunteer got the message"
+            # One message: a number, a template and its variables (the activity's title among them).
+            sent = Counter(
+                (r["body"]["PhoneNumberSet"][0], r["body"]["TemplateId"], tuple(r["body"]["TemplateParamSet"]))
+                for r in provider.requests
+            )
+            confirmations = [phone for phone, template, _vars in sent if template == "1100001"]
+            reminders = [phone for phone, template, _vars in sent if template == "1100002"]
+            assert len(confirmations) == VOLUNTEERS + REMINDED, "every volunteer got each confirmation"
+            assert sorted(reminders) == [f"+86139{i:08d}" for i in range(REMINDED)], "the reminders, to those due"
             assert set(sent.values()) == {1}, f"sent twice: {[p for p, n in sent.items() if n > 1]}"
             attempts = db.session.scalars(select(Delivery.attempts)).all()
-            assert attempts == [1] * VOLUNTEERS
+            assert attempts == [1] * (VOLUNTEERS + 2 * REMINDED)
             # Both workers' schedulers enqueued the periodic sweep; it ran once per minute slot.
             runs = db.session.scalars(select(JobRun.slot).where(JobRun.name == "send_due_messages")).all()
             assert runs and len(runs) == len(set(runs))

@@ -115,6 +115,12 @@ def test_sms_waits_for_the_end_of_the_quiet_hours_unless_urgent(app, make):
         assert quiet_until(datetime(2026, 12, 4, 14, 30, tzinfo=UTC)) == datetime(2026, 12, 5, 0, 0, tzinfo=UTC)
         assert quiet_until(datetime(2026, 12, 4, 23, 0, tzinfo=UTC)) == datetime(2026, 12, 5, 0, 0, tzinfo=UTC)
         assert quiet_until(DAYTIME) is None
+        app.config["QUIET_HOURS"] = (1, 6)  # a span within one day: 03:00 waits until 06:00, 07:00 goes
+        assert quiet_until(datetime(2026, 12, 4, 19, 0, tzinfo=UTC)) == datetime(2026, 12, 4, 22, 0, tzinfo=UTC)
+        assert quiet_until(datetime(2026, 12, 4, 23, 0, tzinfo=UTC)) is None
+        app.config["QUIET_HOURS"] = (0, 0)  # none
+        assert quiet_until(datetime(2026, 12, 4, 14, 30, tzinfo=UTC)) is None
+        app.config["QUIET_HOURS"] = (21, 8)
     late = DAYTIME + timedelta(hours=12, minutes=30)  # 22:30 in Beijing
     morning = DAYTIME + timedelta(hours=22)  # 08:00 the next day
     delivery_id = _pending_sms(app, make)
@@ -333,3 +339,15 @@ def test_the_development_outbox_shows_waiting_messages_and_the_codes_sent(app, m
         app.config["SHOW_DEV_CODES"] = False
     assert "13900000027" in page and "您已报名" in page  # waiting (not yet sent), shown as it will read
     assert "13900000028" in page and "428913" in page
+
+
+def test_jobs_are_queued_when_the_whole_transaction_commits_not_when_a_savepoint_is_released(app, make):
+    """Each message is created inside a SAVEPOINT (its unique key may be taken by another worker): releasing it must
+    not queue the deliveries of the messages before it, which the transaction has not committed yet."""
+    users = [make.user(phone=f"139000001{i:02d}", username=None) for i in range(3)]
+    with app.test_request_context():
+        for user in users:
+            notify("signup_promoted", db.session.get(User, user.id), occasion="x", params=_shift_params())
+            assert huey.pending_count() == 0
+        db.session.commit()
+    assert huey.pending_count() == 3

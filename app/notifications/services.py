@@ -160,14 +160,15 @@ def claim_delivery(delivery_id: int, now: datetime) -> Delivery | None:
 
 
 def quiet_until(now: datetime) -> datetime | None:
-    """Inside the quiet hours (Beijing time), when they end; None outside them."""
+    """Inside the quiet hours (Beijing time, ``QUIET_HOURS`` = (start, end), which may pass midnight), when they
+    end; None outside them or when there are none (start == end)."""
     start, end = current_app.config["QUIET_HOURS"]
-    local = to_local(now)
-    if local.hour >= start:
-        return local_day_start(local.date() + timedelta(days=1)) + timedelta(hours=end)
-    if local.hour < end:
-        return datetime.combine(local.date(), time(end), tzinfo=SHANGHAI)
-    return None
+    hour = to_local(now).hour
+    inside = (hour >= start or hour < end) if start > end else (start <= hour < end)
+    if start == end or not inside:
+        return None
+    day = to_local(now).date() + timedelta(days=0 if hour < end else 1)
+    return datetime.combine(day, time(end), tzinfo=SHANGHAI)
 
 
 def _sent_today(recipient_id: int, channel: Channel, now: datetime) -> int:
