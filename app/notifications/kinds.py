@@ -94,7 +94,8 @@ def shift_params(shift, **extra) -> dict:
 
 @kind("signup_confirmed", _l("Sign-up confirmed"))
 def _signup_confirmed(p: dict) -> Rendered:
-    calendar = absolute(f"/a/{p['code']}/calendar.ics")
+    # that one shift (messages written before the shift was recorded link the whole activity)
+    calendar = absolute(f"/a/{p['code']}/calendar.ics" + (f"?shift={p['shift_id']}" if p.get("shift_id") else ""))
     if p.get("waitlisted"):
         text = _(
             "You are on the waitlist for “%(title)s”, %(when)s (number %(position)s in line). We will tell you if "
