@@ -20,12 +20,13 @@ PRIMARY = (
 MEASURE = """(selector) => [...document.querySelectorAll(selector)]
   .filter((e) => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
   .map((e) => { const r = e.getBoundingClientRect();
-                return {text: (e.innerText || e.value || '').trim().slice(0, 40), height: r.height, width: r.width}; })"""
+                return {text: (e.innerText || e.value || '').trim().slice(0, 40),
+                        height: r.height, width: r.width}; })"""
 
 ZH_WHEN = re.compile(r"(\d{4}年)?\d{1,2}月\d{1,2}日（周.）\d\d:\d\d|[今明]天（周.）\d\d:\d\d")
 EN_WHEN = re.compile(
-    r"((Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)( \d{4})?|Today|Tomorrow), "
-    r"\d\d:\d\d"
+    r"((Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)( \d{4})?"
+    r"|Today|Tomorrow), \d\d:\d\d"
 )
 OLD_STYLES = re.compile(r"\d{4}/\d{1,2}/\d{1,2}|\d{4}-\d{2}-\d{2}|\b[AP]M\b")
 
