@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from app.activities.demo import seed_demo_activities
+from app.activities.demo import DEMO_VOLUNTEERS, seed_demo_activities
 from app.auth.models import Role, User
 from app.auth.services import AccountError, StaffData, create_staff_account, hash_password, normalise_phone
 from app.childcare.demo import seed_demo_children
@@ -27,6 +28,23 @@ DEMO_ACCOUNTS = [
     ("director-shuangshipu", Role.CHILD_DIRECTOR, "凤凰村儿童主任", None, "shuangshipu", ("凤凰村", "松林村"), None),
     ("volunteer", Role.VOLUNTEER, "演示志愿者", None, None, (), "13800000001"),
 ]
+
+
+def demo_login_lines() -> list[str]:
+    """Every demo account, the two extra volunteers of the full shift included, with its role in both languages
+    (a reader of the terminal knows the role by its name, not by the code stored in the database)."""
+    from app.labels import ROLE_LABELS
+
+    accounts = [(username, role, name) for username, role, name, *_rest in DEMO_ACCOUNTS]
+    accounts += [(username, Role.VOLUNTEER, name) for username, name, _phone in DEMO_VOLUNTEERS]
+    lines = []
+    for username, role, name in accounts:
+        with force_locale("zh_Hans_CN"):
+            chinese = str(ROLE_LABELS[role])
+        with force_locale("en"):
+            english = str(ROLE_LABELS[role])
+        lines.append(f"  {username:<26} {chinese} / {english} · {name}")
+    return lines
 
 
 def seed_demo_data() -> list[User]:
@@ -84,8 +102,8 @@ def register_commands(app: Flask) -> None:
         if db.session.scalar(select(User.id).where(User.username == "admin")) is None:
             return
         click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
-        for username, role, *_rest in DEMO_ACCOUNTS:
-            click.echo(f"  {username:<26} {role.value}")
+        for line in demo_login_lines():
+            click.echo(line)
 
     @app.cli.command("recount-reach")
     def recount_reach_command() -> None:

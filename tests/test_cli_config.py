@@ -27,6 +27,8 @@ def test_seed_demo_creates_one_account_per_role_and_is_idempotent(app, runner):
     assert result.exit_code == 0, result.output
     for name in DEMO_USERNAMES:
         assert name in result.output
+    assert "volunteer-2" in result.output and "volunteer-3" in result.output
+    assert "儿童主任 / Child director" in result.output and "child_director" not in result.output
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     with app.app_context():
         users = db.session.scalars(select(User).where(User.username.in_(DEMO_USERNAMES))).all()

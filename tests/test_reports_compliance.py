@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -46,7 +47,7 @@ def test_the_current_year_is_in_progress_until_its_deadlines(app, make):
     year = today().year
     r1 = verdict(page(app, year), "R1")
     assert "In progress" in r1 and "Not met" not in r1 and "Missing:" not in r1
-    assert "Still to do: Education and Sports Bureau" in r1 and f"Dec 31, {year}" in r1
+    assert "Still to do: Education and Sports Bureau" in r1 and "31 Dec" in r1
     r7 = verdict(page(app, year), "R7")
     assert "Met" in r7  # every demo town has its station
     export = Auth(app.test_client())
@@ -154,7 +155,7 @@ def test_admin_sets_the_vacations_and_r2_and_the_summer_report_follow(app, make)
     report = html.unescape(
         admin.client.get("/reports/departments?period=summer&year=2026&lang=en").get_data(as_text=True)
     )
-    assert "(Jul 15, 2026 – Aug 31, 2026)" in report
+    assert re.search(r"\(Wed 15 Jul( 2026)? – Mon 31 Aug( 2026)?\)", report)  # the year shown unless it is this one
     supervisor = Auth(app.test_client())
     supervisor.login(make.user(Role.TOWN_SUPERVISOR, town="hekou").username)
     assert supervisor.client.get("/reports/vacations").status_code == 403

@@ -107,3 +107,8 @@ STAR_HOURS = (100, 300, 600, 1000, 1500)
 def star_level(hours: float) -> int:
     """星级志愿者: one star from 100 h, two from 300 h, three from 600 h, four from 1,000 h, five from 1,500 h."""
     return sum(1 for threshold in STAR_HOURS if hours >= threshold)
+
+
+def hours_to_next_star(hours: float) -> float | None:
+    """How many more service hours make the next star (``76`` hours in: 24 to one star); None at five stars."""
+    return next((threshold - hours for threshold in STAR_HOURS if hours < threshold), None)

@@ -14,6 +14,7 @@ from app.activities.models import Activity, Shift
 from app.db_types import utcnow
 from app.domain import DomainError, apply
 from app.extensions import db
+from app.formatting import when
 from app.notifications.broadcasts import (
     broadcast_params,
     clean_body,
@@ -36,9 +37,7 @@ def _form(activity: Activity) -> BroadcastForm:
 
 
 def _shift_label(shift: Shift) -> str:
-    from flask_babel import format_datetime
-
-    label = format_datetime(shift.starts_at, "short") + "–" + format_datetime(shift.ends_at, "HH:mm")
+    label = when(shift.starts_at, shift.ends_at)
     return f"{label} {shift.role}".strip()
 
 

@@ -4,6 +4,7 @@ calendar address, and deleting the account. Nothing here changes data on a GET."
 from __future__ import annotations
 
 from base64 import b64encode
+from itertools import groupby
 
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,7 +20,7 @@ from app.activities.certificates import (
     masked_holder_name,
     service_record,
 )
-from app.activities.checkin import star_level
+from app.activities.checkin import hours_to_next_star, star_level
 from app.activities.models import SignupStatus, service_minutes
 from app.activities.public import bp
 from app.activities.qr import qr_png
@@ -31,6 +32,7 @@ from app.db_types import utcnow
 from app.domain import apply
 from app.mentoring.queries import has_pairings
 from app.permissions import Permission, can_delete_own_account, logged_in, permission_required, public
+from app.timeutils import to_local
 from app.urls import public_url
 
 
@@ -41,18 +43,22 @@ def mine():
     now = utcnow()
     live = [s for s in signups if s.status != SignupStatus.CANCELLED]
     upcoming = [s for s in live if s.shift.ends_at > now]
-    past = [s for s in live if s.shift.ends_at <= now]
+    past = sorted((s for s in live if s.shift.ends_at <= now), key=lambda s: s.shift.starts_at, reverse=True)
     hours = service_record(current_user.id).total_minutes / 60
     token = current_user.calendar_token
+    feed_url = public_url("activities.personal_feed", token=token) if token else None
     return render_template(
         "activities/mine.html",
         upcoming=upcoming,
-        past=past,
+        past_years=[(year, list(rows)) for year, rows in groupby(past, key=lambda s: to_local(s.shift.starts_at).year)],
         positions={s.id: waitlist_position(s) for s in upcoming},
         minutes={s.id: service_minutes(s) for s in live},
         total_hours=hours,
         stars=star_level(hours),
-        feed_url=public_url("activities.personal_feed", token=token) if token else None,
+        to_next_star=hours_to_next_star(hours),
+        feed_url=feed_url,
+        # webcal: opens the phone's calendar app ready to subscribe, where an https link would download one file
+        webcal_url="webcal://" + feed_url.split("://", 1)[1] if feed_url else None,
         now=now,
         has_pairings=has_pairings(current_user.id),
         may_delete=can_delete_own_account(),

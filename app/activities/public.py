@@ -217,8 +217,9 @@ def join(code: str):
     screen with a code field), then the code signs the person up — into their account if the number has one, a new
     one without a password if not. A refused sign-up leaves no account behind and the code unused."""
     activity = _activity_or_404(code)
-    if current_user.is_authenticated:
-        return redirect(url_for("activities.detail", code=code))
+    if current_user.is_authenticated:  # logged in on the way ("already registered?"): straight to the chosen shift
+        shift = request.args.get("shift", type=row_id)
+        return redirect(url_for("activities.detail", code=code, _anchor=f"shift-{shift}" if shift else None))
     form = _join_form(activity)
     if request.method == "GET":
         form.shift_id.data = request.args.get("shift", type=row_id)
@@ -292,8 +293,17 @@ def personal_feed(token: str):
 @bp.route("/a/<code>/calendar.ics")
 @public
 def activity_calendar(code: str):
+    """The activity's shifts as a calendar file; ``?shift=`` gives that one shift alone (the one a volunteer signed
+    up for), so adding it does not fill the calendar with every shift of the day."""
     activity = _activity_or_404(code)
-    return _ics(build_calendar(activity.shifts, name=activity.title, url_for_activity=_activity_link), f"{code}.ics")
+    shifts = activity.shifts
+    chosen = request.args.get("shift", type=row_id)
+    if chosen is not None:
+        shifts = [s for s in shifts if s.id == chosen]
+        if not shifts:
+            abort(404)
+    filename = f"{code}-{chosen}.ics" if chosen is not None else f"{code}.ics"
+    return _ics(build_calendar(shifts, name=activity.title, url_for_activity=_activity_link), filename)
 
 
 def _public_feed(activities: list[Activity], name: str, filename: str) -> Response:

@@ -400,7 +400,8 @@ def _tell_signed_up(signup: Signup, shift: Shift) -> None:
     from app.notifications.services import notify
 
     waitlisted = signup.status == SignupStatus.WAITLISTED
-    params = shift_params(shift, waitlisted=waitlisted, position=waitlist_position(signup) if waitlisted else None)
+    position = waitlist_position(signup) if waitlisted else None
+    params = shift_params(shift, shift_id=shift.id, waitlisted=waitlisted, position=position)
     notify("signup_confirmed", signup.user, about=signup, occasion=signup.queued_at.isoformat(), params=params)
 
 

@@ -17,7 +17,7 @@ from app.childcare.models import Child, ChildCategory, ChildStatus, CloseReason,
 from app.childcare.services import mask_id_number
 from app.directory.models import Organization, Village
 from app.extensions import db
-from app.formatting import date_filter
+from app.formatting import day
 from app.i18n import localized_name
 from app.labels import label
 
@@ -114,7 +114,7 @@ def _shown(key: str, value, names: dict, full_id: bool) -> str:
     if key == "id_number":
         return value if full_id else mask_id_number(value)
     if key in ("birth_date", "on_record_since"):
-        return date_filter(date.fromisoformat(value))
+        return day(date.fromisoformat(value), relative=False, weekday=False)
     if key in _VOCABULARIES:
         return str(label(_VOCABULARIES[key](value)))
     if key in ("categories", "risk_flags"):

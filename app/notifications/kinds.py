@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.formatting import when as format_when
 from app.notifications.models import Channel, Message
 from app.urls import absolute
 
@@ -69,12 +70,10 @@ def rendered_for(message: Message) -> Rendered:
 
 
 def when(params: dict, start: str = "starts_at", end: str = "ends_at") -> str:
-    """A shift's time in the current language, Beijing time: ``12月9日 09:00–12:00``."""
-    starts = datetime.fromisoformat(params[start])
-    text = format_datetime(starts, _("MMM d, HH:mm"))
-    if params.get(end):
-        text += "–" + format_datetime(datetime.fromisoformat(params[end]), "HH:mm")
-    return text
+    """A shift's time in the site's date style, Beijing time: ``12月9日（周三）09:00–12:00``. Never 今天/明天: a
+    message may be read days after it was written."""
+    ends = datetime.fromisoformat(params[end]) if params.get(end) else None
+    return format_when(datetime.fromisoformat(params[start]), ends, relative=False)
 
 
 def shift_params(shift, **extra) -> dict:
@@ -95,7 +94,8 @@ def shift_params(shift, **extra) -> dict:
 
 @kind("signup_confirmed", _l("Sign-up confirmed"))
 def _signup_confirmed(p: dict) -> Rendered:
-    calendar = absolute(f"/a/{p['code']}/calendar.ics")
+    # that one shift (messages written before the shift was recorded link the whole activity)
+    calendar = absolute(f"/a/{p['code']}/calendar.ics" + (f"?shift={p['shift_id']}" if p.get("shift_id") else ""))
     if p.get("waitlisted"):
         text = _(
             "You are on the waitlist for “%(title)s”, %(when)s (number %(position)s in line). We will tell you if "

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
+from app.formatting import day
 from app.i18n import is_chinese
 from app.notifications.kinds import Rendered, kind, when
 from app.notifications.models import Channel
@@ -22,7 +23,7 @@ MAX_LINES = 10  # rows a digest lists; the rest are behind its link
 
 
 def _day(iso: str) -> str:
-    return format_date(date.fromisoformat(iso), _("MMM d"))
+    return day(date.fromisoformat(iso), relative=False)
 
 
 def _more(total: int, shown: int) -> str:

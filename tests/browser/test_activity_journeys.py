@@ -86,12 +86,12 @@ def test_publish_scan_sign_up_calendar_check_in_and_waitlist(phone_factory):
     assert "/me/activities" in v.url
     assert "报名成功" in v.locator(".flash-success").inner_text()
 
-    # Add it to the calendar: the .ics has one event per shift.
+    # Add it to the calendar: the .ics holds the one shift signed up for, not the whole activity.
     volunteer.goto(sign_up_url)
     with v.expect_download() as download:
-        v.get_by_text("添加到日历").tap()
+        v.get_by_text("把这个班次加入我的日历").tap()
     ics = Path(download.value.path()).read_text(encoding="utf-8")
-    assert ics.count("BEGIN:VEVENT") == 2 and "TZID=Asia/Shanghai" in ics
+    assert ics.count("BEGIN:VEVENT") == 1 and "TZID=Asia/Shanghai" in ics
 
     # At the venue: the coordinator's check-in screen, scanned by the volunteer, one tap.
     coordinator.goto(manage_url)

@@ -4,3 +4,10 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+
+// A read-only address (the calendar subscription) is selected whole on a tap, ready to copy.
+document.addEventListener("focusin", (event) => {
+  if (event.target instanceof HTMLInputElement && event.target.hasAttribute("data-select-all")) {
+    event.target.select();
+  }
+});
