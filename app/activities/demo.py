@@ -120,7 +120,7 @@ def seed_demo_activities(password: str) -> None:
                 for start, end, capacity, role in shifts
             ],
         )
-        (activity,) = create_activity(data, by=coordinator)
+        (activity,) = create_activity(data, by=coordinator, allow_past=True)
         publish_activity(activity, by=coordinator)
         db.session.flush()
         if kind == ActivityKind.SAFETY_VILLAGE:  # the full one: two places, two taken, one waiting
