@@ -148,7 +148,8 @@ def _shift_reminder(p: dict) -> Rendered:
             venue=p["venue"] or _("the venue on the activity page"),
         )
     if p.get("contact_phone"):
-        opening = f"{opening} {_('On the day, call %(phone)s.', phone=p['contact_phone'])}"
+        call = _("On the day, call %(phone)s.", phone=p["contact_phone"])
+        opening = f"{opening} {call}"
     answers = _(
         "I'll come: %(come)s — I can't come (frees your place for the next volunteer): %(cancel)s",
         come=absolute(p["come"]),
