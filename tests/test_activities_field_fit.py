@@ -264,3 +264,20 @@ def test_lengths_are_limited_as_the_columns_are_and_shown(app, make):
         assert f'maxlength="{length}"' in page.split(f'id="{name}"')[1].split(">")[0] or (
             f'maxlength="{length}"' in page.split(f'id="{name}"')[0].rsplit("<input", 1)[1]
         )
+
+
+def test_a_shift_added_to_an_existing_activity_cannot_be_in_the_past(app, make):
+    activity = make.activity("youth-league", shifts=[(9, 12, 3)])
+    auth, _ = logged_in(app, make, Role.COORDINATOR, organization="youth-league")
+    page = auth.client.get(f"/manage/activities/{activity.id}/edit").get_data(as_text=True)
+    kept_id = page.split('name="shifts-0-shift_id" type="hidden" value="')[1].split('"')[0]
+    form = activity_form(
+        future_day(7),
+        organization_id=org_id(app, "youth-league"),
+        title=activity.title,
+        **{"shifts-0-shift_id": kept_id, "shifts-1-day": "2020-03-01"},
+    )
+    response = auth.post(f"/manage/activities/{activity.id}/edit?lang=en", form)
+    assert response.status_code == 422 and "cannot start in the past" in response.get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session.get(Activity, activity.id).shifts) == 1
