@@ -57,7 +57,7 @@ def _set_up(app) -> tuple[int, list[int]]:
             organization=org,
             shifts=[ShiftData(local_to_utc(day, time(9)), local_to_utc(day, time(12)), CAPACITY)],
         )
-        (activity,) = create_activity(data, by=admin)
+        (activity,) = create_activity(data, by=admin, allow_past=True)
         publish_activity(activity, by=admin)
         db.session.commit()
         return activity.shifts[0].id, [u.id for u in users]

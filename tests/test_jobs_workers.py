@@ -74,7 +74,7 @@ def _seed(app) -> list[int]:
             organization=org,
             shifts=[ShiftData(local_to_utc(day, clock(9)), local_to_utc(day, clock(12)), 20)],
         )
-        (activity,) = create_activity(data, by=admin)
+        (activity,) = create_activity(data, by=admin, allow_past=True)
         publish_activity(activity, by=admin)
         db.session.commit()
         for user in users:

@@ -8,8 +8,11 @@ where the volunteer taps once (a POST): a GET never changes anything.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 
+from babel.dates import format_skeleton
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -20,6 +23,7 @@ from app.audit.services import record
 from app.auth.models import User
 from app.db_types import utcnow
 from app.extensions import db
+from app.timeutils import to_local
 
 TOKEN_VERSION = 1
 TOKEN_MINUTES = 5
@@ -32,6 +36,41 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def check_in_window(shift: Shift) -> tuple[datetime, datetime]:
     return shift.starts_at - OPENS_BEFORE, shift.ends_at
+
+
+class CheckInState(StrEnum):
+    NOT_YET = "not_yet"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def check_in_state(shift: Shift, now: datetime | None = None) -> CheckInState:
+    """Where ``now`` falls in the shift's check-in window: the screen shows a code only while it is open."""
+    opens, closes = check_in_window(shift)
+    now = now or utcnow()
+    if now < opens:
+        return CheckInState.NOT_YET
+    return CheckInState.OPEN if now <= closes else CheckInState.CLOSED
+
+
+def moment_text(moment: datetime) -> str:
+    """A moment as people say it: "08:00 on Dec 9" / "12月9日 08:00", Beijing time."""
+    local = to_local(moment)
+    return _(
+        "%(time)s on %(day)s",
+        time=local.strftime("%H:%M"),
+        day=format_skeleton("MMMd", local, locale=get_locale()),
+    )
+
+
+def window_message(shift: Shift, state: CheckInState) -> str:
+    """What the screen and an early or late scan say instead of a code."""
+    opens, closes = check_in_window(shift)
+    if state == CheckInState.NOT_YET:
+        return _("Check-in opens at %(when)s.", when=moment_text(opens))
+    if state == CheckInState.CLOSED:
+        return _("Check-in closed at %(when)s.", when=moment_text(closes))
+    return _("Check-in is open until %(when)s.", when=moment_text(closes))
 
 
 def make_token(shift: Shift) -> str:
@@ -55,12 +94,9 @@ def read_token(token: str, shift_id: int | None = None, *, now: datetime | None 
     shift = db.session.get(Shift, payload.get("s"))
     if shift is None:
         raise ActivityError("token_invalid", _("This check-in code is not valid."))
-    opens, closes = check_in_window(shift)
-    now = now or utcnow()
-    if not opens <= now <= closes:
-        raise ActivityError(
-            "outside_window", _("Check-in is open from one hour before the shift starts until it ends.")
-        )
+    state = check_in_state(shift, now)
+    if state != CheckInState.OPEN:
+        raise ActivityError("outside_window", window_message(shift, state))
     return shift
 
 

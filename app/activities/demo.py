@@ -73,6 +73,7 @@ DEMO_ACTIVITIES = [
         [],
     ),
 ]
+DEMO_MAP_URL = "https://uri.amap.com/marker?position=106.5237,33.9117"
 DEMO_VOLUNTEERS = [("volunteer-2", "演示志愿者乙", "13800000002"), ("volunteer-3", "演示志愿者丙", "13800000003")]
 
 
@@ -119,6 +120,12 @@ def seed_demo_activities(password: str) -> None:
                 ShiftData(local_to_utc(day, start), local_to_utc(day, end), capacity, role)
                 for start, end, capacity, role in shifts
             ],
+            # A made-up contact (the 138 0000 range of the demo accounts) and a map of the county seat.
+            contact_name="演示联系人",
+            contact_phone="138 0000 1000",
+            is_contact_on_poster=kind == ActivityKind.HOLIDAY_CARE,
+            map_url=DEMO_MAP_URL,
+            what_to_bring="水杯、遮阳帽",
         )
         (activity,) = create_activity(data, by=coordinator)
         publish_activity(activity, by=coordinator)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
     Form,
@@ -16,10 +18,13 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.activities.labels import AUDIENCE_LABELS, KIND_LABELS, PLAN_TASK_LABELS, SAFETY_TOPIC_LABELS
+from app.activities.services import is_contact_phone, is_map_url
+from app.db_types import utcnow
 from app.forms import CheckboxListField, RowId
+from app.timeutils import local_to_utc
 
 SHIFT_ROWS = 4
 
@@ -60,6 +65,21 @@ class ActivityForm(FlaskForm):
     town_id = SelectField(_l("Town"), coerce=int, default=0)
     village_id = SelectField(_l("Village or community"), coerce=int, default=0)
     venue = StringField(_l("Venue address"), validators=[Length(max=200)])
+    map_url = StringField(
+        _l("Map link (optional)"),
+        validators=[Length(max=500)],
+        description=_l("A https:// link to the place on a map; volunteers see it as “Directions”."),
+        render_kw={"inputmode": "url", "autocomplete": "off"},
+    )
+    what_to_bring = TextAreaField(_l("What to bring"), validators=[Length(max=500)])
+    contact_name = StringField(_l("Contact person"), validators=[Length(max=60)])
+    contact_phone = StringField(
+        _l("Contact phone"),
+        validators=[Length(max=20)],
+        description=_l("Shown to the volunteers who signed up, so they can call on the day."),
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
+    is_contact_on_poster = BooleanField(_l("Also show the contact on the poster"))
     expected_children = IntegerField(
         _l("Expected number of children"),
         default=0,
@@ -73,6 +93,67 @@ class ActivityForm(FlaskForm):
         description=_l("1 for a single activity; e.g. 8 for the same activity every week for eight weeks."),
         validators=[Optional(), NumberRange(min=1, max=60, message=_l("Between 1 and 60 weeks."))],
     )
+
+    # Village id -> town id, filled in with the choices: checked with the rest of the form.
+    village_towns: dict[int, int] = {}
+
+    def validate_map_url(self, field) -> None:
+        if field.data and not is_map_url(field.data.strip()):
+            raise ValidationError(_l("The map link must be a web address starting with https://."))
+
+    def validate_contact_phone(self, field) -> None:
+        if field.data and not is_contact_phone(field.data.strip()):
+            raise ValidationError(_l("Please enter a phone number of digits (spaces and dashes allowed)."))
+
+    def validate_village_id(self, field) -> None:
+        town = self.village_towns.get(field.data or 0)
+        if town is not None and self.town_id.data and town != self.town_id.data:
+            raise ValidationError(_l("The village is not in the chosen town."))
+
+    def validate(self, extra_validators=None) -> bool:
+        """Every field and every shift row in one pass, so the coordinator sees all that is wrong at once."""
+        valid = super().validate(extra_validators)
+        rows_valid = self._check_shift_rows()
+        self._errors = None
+        return valid and rows_valid
+
+    def _check_shift_rows(self) -> bool:
+        now = utcnow()
+        filled = [row.form for row in self.shifts if not row.form.is_blank()]
+        if not filled and self.shifts.entries:
+            self.shifts.entries[0].form.day.errors.append(_l("An activity needs at least one shift."))
+        for row in filled:
+            for name in ("day", "start", "end", "capacity"):
+                sub = row[name]
+                if sub.data is None and not sub.errors:
+                    sub.errors.append(_l("Each shift needs a date, a start, an end and a number of places."))
+            if row.day.data and row.start.data and row.end.data:
+                if row.end.data <= row.start.data:
+                    row.end.errors.append(_l("A shift must end after it starts."))
+                if not row.shift_id.data and local_to_utc(row.day.data, row.start.data) <= now:
+                    row.day.errors.append(_l("A new shift cannot start in the past."))
+        valid = True
+        for entry in self.shifts.entries:
+            entry.form._errors = None
+            if entry.errors:
+                valid = False
+        self.shifts.errors = [entry.errors for entry in self.shifts.entries if entry.errors]
+        return valid
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """(field id, label, message) of every error, in the order of the page, for the list at the top."""
+        summary = []
+        for field in self:
+            if field.type == "CSRFTokenField":
+                continue
+            if field.type == "FieldList":
+                for number, entry in enumerate(field.entries, start=1):
+                    for sub in entry.form:
+                        for message in sub.errors:
+                            summary.append((sub.id, f"{_('Shift %(n)d', n=number)} · {sub.label.text}", message))
+            else:
+                summary.extend((field.id, field.label.text, message) for message in field.errors)
+        return summary
 
 
 class CancelForm(FlaskForm):

@@ -112,6 +112,7 @@ def _fill_choices(form: ActivityForm) -> None:
     form.village_id.choices = [(0, _("— none —"))] + [
         (v.id, f"{localized_name(v.town)} · {localized_name(v)}") for v in villages
     ]
+    form.village_towns = {v.id: v.town_id for v in villages}
 
 
 def _activity_data(form: ActivityForm) -> ActivityData:
@@ -156,6 +157,11 @@ def _activity_data(form: ActivityForm) -> ActivityData:
         venue=form.venue.data or "",
         expected_children=form.expected_children.data or 0,
         coorganizers=coorganizers,
+        map_url=form.map_url.data or "",
+        what_to_bring=form.what_to_bring.data or "",
+        contact_name=form.contact_name.data or "",
+        contact_phone=form.contact_phone.data or "",
+        is_contact_on_poster=form.is_contact_on_poster.data,
     )
 
 

@@ -15,7 +15,15 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.activities.checkin import check_in, check_out, make_token, mark_no_show
+from app.activities.checkin import (
+    CheckInState,
+    check_in,
+    check_in_state,
+    check_out,
+    make_token,
+    mark_no_show,
+    window_message,
+)
 from app.activities.forms import MinutesForm
 from app.activities.manage import bp
 from app.activities.models import Activity, Shift, Signup, SignupStatus, service_minutes
@@ -114,9 +122,11 @@ def roster_export(shift_id: int, fmt: str):
 @bp.route("/shifts/<int:shift_id>/checkin")
 @permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_shift")
 def checkin_screen(shift_id: int):
-    """The coordinator's screen at the venue: a fresh check-in QR (the page reloads itself) and the roster."""
+    """The coordinator's screen at the venue: while check-in is open, a fresh check-in QR (the page reloads itself);
+    before and after, when it opens or that it closed, and no code. The roster below either way."""
     shift = db.get_or_404(Shift, shift_id)
-    token = make_token(shift)
+    state = check_in_state(shift)
+    token = make_token(shift) if state == CheckInState.OPEN else None
     signups = db.session.scalars(
         select(Signup)
         .options(selectinload(Signup.user))
@@ -129,7 +139,9 @@ def checkin_screen(shift_id: int):
         token=token,
         signups=signups,
         minutes=service_minutes,
-        checkin_url=public_url("activities.checkin", shift_id=shift.id, token=token),
+        checkin_url=public_url("activities.checkin", shift_id=shift.id, token=token) if token else None,
+        state=state,
+        state_message=window_message(shift, state),
         minutes_form=MinutesForm(),
     )
 

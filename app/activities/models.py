@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint, event, inspect
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint, event, false, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.auth.models import User
@@ -106,6 +107,13 @@ class Activity(db.Model):
     town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"), index=True, active_history=True)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
     venue: Mapped[str] = mapped_column(String(200), default="")
+    # An https link to a map of the venue, shown as "Directions".
+    map_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    what_to_bring: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # The person volunteers call on the day: shown to those signed up, and on the poster only when chosen.
+    contact_name: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    contact_phone: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    is_contact_on_poster: Mapped[bool] = mapped_column(default=False, server_default=false())
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True, active_history=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expected_children: Mapped[int] = mapped_column(default=0)
@@ -127,6 +135,11 @@ class Activity(db.Model):
     shifts: Mapped[list[Shift]] = relationship(
         back_populates="activity", order_by="Shift.starts_at", cascade="all, delete-orphan"
     )
+
+    @property
+    def contact_tel(self) -> str:
+        """The contact phone as a ``tel:`` link wants it: the digits and a leading +."""
+        return re.sub(r"[^0-9+]", "", self.contact_phone)
 
     @property
     def is_open_for_signup(self) -> bool:

@@ -8,8 +8,10 @@ confirmed sign-ups are counted, then the new one is written, all in one transact
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -65,9 +67,34 @@ class ActivityData:
     venue: str = ""
     expected_children: int = 0
     coorganizers: list[Organization] = field(default_factory=list)
+    map_url: str = ""
+    what_to_bring: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    is_contact_on_poster: bool = False
 
 
-def _check_shifts(shifts: list[ShiftData]) -> None:
+_PHONE = re.compile(r"\+?[0-9][0-9 -]{3,17}[0-9]")
+
+
+def is_contact_phone(value: str) -> bool:
+    """A phone number a volunteer can dial: digits, spaces and dashes, an optional leading +, 5 to 20 characters
+    (a mobile or a landline such as 0917-4712345)."""
+    return _PHONE.fullmatch(value) is not None
+
+
+def is_map_url(value: str) -> bool:
+    """An https link with a host and no spaces, at most 500 characters: anything else is refused rather than put on a
+    public page as a link."""
+    if len(value) > 500 or any(c.isspace() for c in value):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme == "https" and bool(parts.hostname)
+
+
+def _check_shifts(shifts: list[ShiftData], *, new_after: datetime | None = None) -> None:
+    """The shifts' own rules. With ``new_after``, a shift without an id (a new one) must start after it: a new shift
+    cannot start in the past, while an existing one may still be corrected."""
     if not shifts:
         raise ActivityError("no_shift", _("An activity needs at least one shift."))
     for shift in shifts:
@@ -75,6 +102,17 @@ def _check_shifts(shifts: list[ShiftData]) -> None:
             raise ActivityError("end_before_start", _("A shift must end after it starts."))
         if shift.capacity < 1 or shift.capacity > 10000:
             raise ActivityError("bad_capacity", _("A shift needs between 1 and 10,000 volunteer places."))
+        if new_after is not None and shift.id is None and shift.starts_at <= new_after:
+            raise ActivityError("shift_in_past", _("A new shift cannot start in the past."))
+
+
+def _check_contact(data: ActivityData) -> None:
+    if data.map_url.strip() and not is_map_url(data.map_url.strip()):
+        raise ActivityError("bad_map_url", _("The map link must be a web address starting with https://."))
+    if data.contact_phone.strip() and not is_contact_phone(data.contact_phone.strip()):
+        raise ActivityError(
+            "bad_contact_phone", _("Please enter a phone number of digits (spaces and dashes allowed).")
+        )
 
 
 def _apply(activity: Activity, data: ActivityData) -> None:
@@ -90,6 +128,11 @@ def _apply(activity: Activity, data: ActivityData) -> None:
     activity.venue = data.venue.strip()
     activity.expected_children = max(0, data.expected_children)
     activity.coorganizers = [o for o in data.coorganizers if o.id != data.organization.id]
+    activity.map_url = data.map_url.strip()
+    activity.what_to_bring = data.what_to_bring.strip()
+    activity.contact_name = data.contact_name.strip()
+    activity.contact_phone = data.contact_phone.strip()
+    activity.is_contact_on_poster = data.is_contact_on_poster and bool(activity.contact_phone)
 
 
 def _span(activity: Activity) -> None:
@@ -97,9 +140,15 @@ def _span(activity: Activity) -> None:
     activity.ends_at = max(s.ends_at for s in activity.shifts)
 
 
-def create_activity(data: ActivityData, *, by: User, repeat_weeks: int = 1) -> list[Activity]:
-    """Create a draft activity, or a weekly series of ``repeat_weeks`` copies (every Saturday of the vacation...)."""
-    _check_shifts(data.shifts)
+def create_activity(
+    data: ActivityData, *, by: User, repeat_weeks: int = 1, allow_past: bool = False, now: datetime | None = None
+) -> list[Activity]:
+    """Create a draft activity, or a weekly series of ``repeat_weeks`` copies (every Saturday of the vacation...).
+
+    Its shifts cannot start in the past: a coordinator's mistyped year would head the public list. Only records
+    entered after the fact (demo history, tests) pass ``allow_past``."""
+    _check_shifts(data.shifts, new_after=None if allow_past else (now or utcnow()))
+    _check_contact(data)
     if not 1 <= repeat_weeks <= MAX_SERIES:
         raise ActivityError("bad_series", _("A series can have 1 to %(n)d activities.", n=MAX_SERIES))
     series_code = new_public_code() if repeat_weeks > 1 else None
@@ -132,22 +181,26 @@ def confirmed_count(shift_id: int) -> int:
     )
 
 
-def update_activity(activity: Activity, data: ActivityData, *, by: User) -> None:
+def update_activity(activity: Activity, data: ActivityData, *, by: User, now: datetime | None = None) -> None:
     """Edit an activity and its shifts. A change of time or place raises the calendar SEQUENCE and flags every live
     sign-up so the volunteer sees it on "my activities" and is told; a shift with sign-ups cannot be removed or
-    shrunk below them."""
+    shrunk below them. A shift added cannot start in the past; an existing one may be corrected."""
     if activity.is_closed:
         raise ActivityError("closed", _("A cancelled or completed activity can no longer be edited."))
     if not activity.is_editable:
         raise ActivityError("ended", _("This activity has ended: its times and places are now a record."))
-    _check_shifts(data.shifts)
+    existing = {s.id: s for s in activity.shifts}
+    for item in data.shifts:
+        if item.id not in existing:
+            item.id = None  # a row id from another activity is a new shift here
+    _check_shifts(data.shifts, new_after=now or utcnow())
+    _check_contact(data)
     before = (
         activity.venue,
         activity.town_id,
         activity.village_id,
         [(s.id, s.starts_at, s.ends_at) for s in activity.shifts],
     )
-    existing = {s.id: s for s in activity.shifts}
     kept_ids = {s.id for s in data.shifts if s.id}
     for shift_id in existing:
         if shift_id not in kept_ids and db.session.scalar(
@@ -267,8 +320,11 @@ def complete_activity(activity: Activity, *, by: User) -> None:
     record("activity.completed", activity, actor=by)
 
 
-def duplicate_activity(activity: Activity, *, shift_by: timedelta, by: User) -> Activity:
-    """A draft copy (e.g. of last year's summer camp) with every shift moved by ``shift_by``."""
+def duplicate_activity(activity: Activity, *, shift_by: timedelta, by: User, now: datetime | None = None) -> Activity:
+    """A draft copy (e.g. of last year's summer camp) with every shift moved by ``shift_by``; like any new shift, the
+    copies cannot start in the past."""
+    if any(s.starts_at + shift_by <= (now or utcnow()) for s in activity.shifts):
+        raise ActivityError("shift_in_past", _("A new shift cannot start in the past."))
     copy = Activity(
         status=ActivityStatus.DRAFT,
         created_by_id=by.id,
@@ -283,6 +339,11 @@ def duplicate_activity(activity: Activity, *, shift_by: timedelta, by: User) -> 
         village_id=activity.village_id,
         venue=activity.venue,
         expected_children=activity.expected_children,
+        map_url=activity.map_url,
+        what_to_bring=activity.what_to_bring,
+        contact_name=activity.contact_name,
+        contact_phone=activity.contact_phone,
+        is_contact_on_poster=activity.is_contact_on_poster,
     )
     copy.coorganizers = list(activity.coorganizers)
     copy.shifts = [

@@ -85,6 +85,7 @@ def shift_params(shift, **extra) -> dict:
         "starts_at": shift.starts_at.isoformat(),
         "ends_at": shift.ends_at.isoformat(),
         "venue": activity.venue,
+        "contact_phone": activity.contact_phone,
         **extra,
     }
 
@@ -146,6 +147,9 @@ def _shift_reminder(p: dict) -> Rendered:
             when=when(p),
             venue=p["venue"] or _("the venue on the activity page"),
         )
+    if p.get("contact_phone"):
+        call = _("On the day, call %(phone)s.", phone=p["contact_phone"])
+        opening = f"{opening} {call}"
     answers = _(
         "I'll come: %(come)s — I can't come (frees your place for the next volunteer): %(cancel)s",
         come=absolute(p["come"]),

@@ -59,7 +59,7 @@ def seed_demo_history() -> None:
                 description="演示数据：历史活动。",
                 shifts=[ShiftData(start, local_to_utc(date(year, month, day), time(11)), 5)],
             )
-            (activity,) = create_activity(data, by=author)
+            (activity,) = create_activity(data, by=author, allow_past=True)
             activity.status = ActivityStatus.COMPLETED
             db.session.flush()
             for volunteer in volunteers[:2]:
