@@ -118,7 +118,7 @@ def test_cancelling_an_activity_asks_first_with_what_it_reaches(app, make):
     page = auth.client.get(f"/manage/activities/{activity.id}?lang=en").get_data(as_text=True)
     assert f'href="/manage/activities/{activity.id}/cancel"' in page
     asked = auth.client.get(f"/manage/activities/{activity.id}/cancel?lang=en").get_data(as_text=True)
-    assert "All 1 shifts" in asked and "1 volunteers signed up will be told" in asked and 'name="reason"' in asked
+    assert "all its shifts (1)" in asked and "signed up (1) will be told" in asked and 'name="reason"' in asked
     blank = auth.post(f"/manage/activities/{activity.id}/cancel?lang=en", {"reason": ""})
     assert blank.status_code == 422 and "Please give a reason" in blank.get_data(as_text=True)
     with app.app_context():
@@ -141,7 +141,7 @@ def test_closing_a_file_names_its_open_problems_and_preselects_nothing(app, make
     show = auth.client.get(f"/children/{child.id}?lang=en").get_data(as_text=True)
     assert f'href="/children/{child.id}/close"' in show and "<select" not in show.split("Close the file")[-1]
     page = auth.client.get(f"/children/{child.id}/close?lang=en").get_data(as_text=True)
-    assert "1 problems are still open" in page and "冬衣不足" in page
+    assert "1 problem is still open" in page and "冬衣不足" in page
     assert "selected" not in page and 'value="turned_18"' not in page  # a six-year-old has not turned 18
     unchosen = auth.post(f"/children/{child.id}/close?lang=en", {"reason": ""})
     assert unchosen.status_code == 422 and "Please choose why the file closes" in unchosen.get_data(as_text=True)

@@ -105,7 +105,8 @@ def activity_cancel_question(activity: Activity, form) -> Question:
     )
     lost = [
         _(
-            "All %(shifts)d shifts of “%(title)s” will be cancelled and %(people)d volunteers signed up will be told.",
+            "“%(title)s” will be cancelled with all its shifts (%(shifts)d), and the volunteers signed up "
+            "(%(people)d) will be told.",
             shifts=len(activity.shifts),
             title=activity.title,
             people=people,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -43,6 +44,7 @@ from app.confirm import Choice, Question, ask
 from app.directory.models import Organization
 from app.domain import apply
 from app.extensions import db
+from app.formatting import date_filter
 from app.i18n import localized_name
 from app.permissions import Permission, can_check_file, can_edit_child, can_record_check, permission_required
 
@@ -201,6 +203,10 @@ def close_question(child: Child, form: CloseForm) -> Question:
         [Choice(url_for("children.close", child_id=child.id), _("Close the file"), form=form)],
         url_for("children.show", child_id=child.id),
         keep=_("No, keep it open"),
-        warning=_("%(n)d problems are still open:", n=len(open_problems)) if open_problems else None,
-        items=[f"{p.found_on.isoformat()} · {p.description}" for p in open_problems],
+        warning=(
+            ngettext("%(num)d problem is still open:", "%(num)d problems are still open:", len(open_problems))
+            if open_problems
+            else None
+        ),
+        items=[f"{date_filter(p.found_on)} · {p.description}" for p in open_problems],
     )
