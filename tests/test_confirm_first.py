@@ -198,3 +198,20 @@ def test_changing_the_calendar_address_asks_first(app, make):
     assert "The old address stops working" in page
     with app.app_context():
         assert db.session.get(User, volunteer.id).calendar_token == token
+
+
+def test_deleting_an_account_keeps_a_sign_up_already_checked_in(app, make):
+    from app.accounts.services import delete_volunteer_account
+
+    activity = make.activity("youth-league", shifts=[(9, 12, 5)])
+    volunteer = make.user(Role.VOLUNTEER)
+    _login(app, volunteer).post(f"/a/{activity.code}/signup", {"shift_id": activity.shifts[0].id})
+    with app.test_request_context():
+        signup = db.session.scalar(select(Signup).where(Signup.user_id == volunteer.id))
+        signup.shift.starts_at = utcnow() + timedelta(minutes=30)  # checked in before the start
+        signup.shift.ends_at = signup.shift.starts_at + timedelta(hours=2)
+        signup.checked_in_at = utcnow()
+        db.session.flush()
+        delete_volunteer_account(db.session.get(User, volunteer.id), by=db.session.get(User, volunteer.id))
+        assert signup.status == SignupStatus.CONFIRMED and signup.minutes == 120
+        db.session.rollback()
