@@ -54,7 +54,8 @@ def delete_volunteer_account(user: User, *, by: User, now: datetime | None = Non
         raise AccountError("not_volunteer", _("Only a volunteer's account can be deleted here."))
     now = now or utcnow()
     for signup in signups_of(user.id):
-        if signup.status != SignupStatus.CANCELLED and signup.shift.starts_at > now:
+        # A sign-up already checked in is service done: it stays, without the name (``cancel_signup`` refuses it).
+        if signup.status != SignupStatus.CANCELLED and signup.shift.starts_at > now and signup.checked_in_at is None:
             cancel_signup(signup, by=by, now=now)
     end_pairings_of_deleted_mentor(user)
     anonymise_account(user, by=by, now=now)

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.activities.confirm import activity_cancel_question
 from app.activities.forms import SHIFT_ROWS, ActivityForm, CancelForm, DuplicateForm
 from app.activities.models import (
     Activity,
@@ -34,6 +35,7 @@ from app.activities.services import (
     update_activity,
 )
 from app.childcare.attendance import children_reached
+from app.confirm import ask
 from app.db_types import page_number
 from app.directory.models import Organization, Town, Village
 from app.directory.routes import town_choices
@@ -251,7 +253,6 @@ def activity(activity_id: int):
         rosters=rosters,
         taken=taken_places(shift_ids),
         waiting=waitlist_lengths(shift_ids),
-        cancel_form=CancelForm(),
         duplicate_form=DuplicateForm(),
         short_url=public_url("activities.detail", code=activity.code),
         minutes=service_minutes,
@@ -277,13 +278,16 @@ def complete(activity_id: int):
     return _lifecycle(activity_id, complete_activity, _("Marked as completed."))
 
 
-@bp.route("/activities/<int:activity_id>/cancel", methods=["POST"])
+@bp.route("/activities/<int:activity_id>/cancel", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_activity")
 def cancel(activity_id: int):
+    """GET asks first (how many shifts and volunteers it reaches) and takes the reason; POST cancels."""
+    activity = db.get_or_404(Activity, activity_id)
     form = CancelForm()
-    if not form.validate_on_submit():
-        flash(_("Please give a reason for the cancellation."), "error")
-        return redirect(url_for("manage.activity", activity_id=activity_id))
+    if request.method == "GET" or not form.validate_on_submit():
+        if activity.is_closed:
+            return redirect(url_for("manage.activity", activity_id=activity.id))
+        return ask(activity_cancel_question(activity, form), 200 if request.method == "GET" else 422)
     return _lifecycle(
         activity_id,
         cancel_activity,

@@ -24,6 +24,7 @@ from app.activities.checkin import (
     mark_no_show,
     window_message,
 )
+from app.activities.confirm import roster_question
 from app.activities.forms import MinutesForm
 from app.activities.manage import bp
 from app.activities.models import Activity, Shift, Signup, SignupStatus, service_minutes
@@ -37,6 +38,7 @@ from app.activities.roster import (
 from app.activities.services import cancel_signup, waitlist_position
 from app.audit.services import record
 from app.auth.routes import safe_next
+from app.confirm import ask
 from app.db_types import row_id
 from app.domain import apply
 from app.export_cells import inert_row, make_sheet_inert
@@ -166,7 +168,8 @@ def _signup_operation(signup: Signup, action: str):
     if action == "noshow":
         return lambda: mark_no_show(signup, by=current_user)
     if action == "cancel":
-        return lambda: cancel_signup(signup, by=current_user)
+        remove = request.form.get("remove_attendance") == "1"
+        return lambda: cancel_signup(signup, by=current_user, remove_attendance=remove)
     if action == "minutes":
         form = MinutesForm()
         minutes = form.minutes.data if form.validate_on_submit() else None
@@ -174,11 +177,17 @@ def _signup_operation(signup: Signup, action: str):
     return None
 
 
-@bp.route("/signups/<int:signup_id>/<action>", methods=["POST"])
+@bp.route("/signups/<int:signup_id>/<action>", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_ACTIVITIES, scope="managed_signup")
 def signup_action(signup_id: int, action: str):
-    """Check in or out by hand, mark a no-show, correct the minutes, or take someone off the roster."""
+    """Check in or out by hand, mark a no-show, correct the minutes, or take someone off the roster (which GET
+    asks about first: a checked-in volunteer's hours are kept unless the coordinator removes them)."""
     signup = db.get_or_404(Signup, signup_id)
+    if request.method == "GET":
+        if action != "cancel" or signup.status == SignupStatus.CANCELLED:
+            abort(404)
+        back = safe_next(request.args.get("back")) or url_for("manage.checkin_screen", shift_id=signup.shift_id)
+        return ask(roster_question(signup, back))
     operation = _signup_operation(signup, action)
     if operation is None:
         abort(404)

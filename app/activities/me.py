@@ -28,6 +28,7 @@ from app.activities.queries import signups_of
 from app.activities.roster import mark_changes_seen
 from app.activities.services import waitlist_position
 from app.auth.services import renew_calendar_address
+from app.confirm import Choice, Question, ask
 from app.db_types import utcnow
 from app.domain import apply
 from app.mentoring.queries import has_pairings
@@ -142,10 +143,27 @@ def delete_account():
     return render_template("activities/delete_account.html")
 
 
-@bp.route("/me/calendar/reset", methods=["POST"])
+@bp.route("/me/calendar/reset", methods=["GET", "POST"])
 @logged_in
 def reset_calendar():
-    """Create the personal calendar address, or replace it (the old one stops working)."""
+    """Create the personal calendar address, or replace it (the old one stops working: GET asks first)."""
+    if request.method == "GET":
+        if not current_user.calendar_token:
+            return redirect(url_for("activities.mine"))
+        return ask(
+            Question(
+                _("Change your calendar address?"),
+                [
+                    _(
+                        "The old address stops working: calendars subscribed to it stop showing your shifts until "
+                        "you subscribe to the new one."
+                    )
+                ],
+                [Choice(url_for("activities.reset_calendar"), _("Yes, change the address"))],
+                url_for("activities.mine"),
+                keep=_("No, keep this address"),
+            )
+        )
     replaced = {}
     apply(
         lambda: replaced.update(old=renew_calendar_address(current_user)),

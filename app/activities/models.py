@@ -261,9 +261,11 @@ class Signup(db.Model):
 
     def is_cancellable_by_volunteer(self, now: datetime) -> bool:
         """The volunteer may still cancel it themselves: it is live, the activity goes ahead and the shift has not
-        started (after that, the coordinator takes them off the roster)."""
+        started, and they have not checked in (after that, the coordinator takes them off the roster)."""
         return (
             self.status != SignupStatus.CANCELLED
+            and self.checked_in_at is None
+            and self.minutes_override is None
             and not self.shift.activity.is_cancelled
             and self.shift.starts_at > now
         )

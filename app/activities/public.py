@@ -26,6 +26,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.activities.checkin import check_in, check_out, read_token
+from app.activities.confirm import cancel_question
 from app.activities.ical import build_calendar
 from app.activities.join import join_activity
 from app.activities.models import Activity, ActivityKind, ActivityStatus, Signup, SignupStatus
@@ -40,6 +41,7 @@ from app.auth.forms import code_field
 from app.auth.models import User
 from app.auth.routes import _organization_choices
 from app.auth.sessions import start_session
+from app.confirm import ask
 from app.db_types import row_id, utcnow
 from app.directory.models import Organization, Town
 from app.directory.routes import town_choices
@@ -254,10 +256,13 @@ def join(code: str):
     return _render_join(activity, form, True, 422)
 
 
-@bp.route("/signups/<int:signup_id>/cancel", methods=["POST"])
+@bp.route("/signups/<int:signup_id>/cancel", methods=["GET", "POST"])
 @scoped("own_signup")
 def cancel(signup_id: int):
+    """GET asks first (what the volunteer gives up); POST cancels."""
     signup = db.get_or_404(Signup, signup_id)
+    if request.method == "GET":
+        return ask(cancel_question(signup))
     apply(lambda: cancel_signup(signup, by=current_user), _("Your sign-up has been cancelled."))
     return redirect(url_for("activities.mine"))
 

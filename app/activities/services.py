@@ -26,6 +26,7 @@ from app.activities.models import (
     Signup,
     SignupStatus,
     new_public_code,
+    service_minutes,
 )
 from app.audit.services import SYSTEM, record
 from app.auth.models import User
@@ -494,18 +495,37 @@ def promote_waitlist(shift: Shift) -> list[Signup]:
     return promoted
 
 
-def cancel_signup(signup: Signup, *, by: User, now: datetime | None = None) -> list[Signup]:
-    """The volunteer (until the shift starts) or the coordinator cancels; the first on the waitlist moves up."""
+def cancel_signup(
+    signup: Signup, *, by: User, now: datetime | None = None, remove_attendance: bool = False
+) -> list[Signup]:
+    """The volunteer (until the shift starts) or the coordinator cancels; the first on the waitlist moves up.
+
+    Once a volunteer has checked in (or a coordinator has recorded their minutes), the sign-up holds service:
+    the volunteer can no longer cancel it, and the coordinator takes them off the roster only by saying so
+    (``remove_attendance``), which removes those minutes too; the audit entry keeps how many."""
     now = now or utcnow()
     if signup.status == SignupStatus.CANCELLED:
         return []
+    served = signup.checked_in_at is not None or signup.minutes_override is not None
+    if by.id == signup.user_id and served:
+        raise ActivityError("checked_in", _("You have checked in; please ask the coordinator instead."))
     if by.id == signup.user_id and signup.shift.starts_at <= now:
         raise ActivityError("started", _("The shift has started; please tell the coordinator instead."))
+    if served and not remove_attendance:
+        raise ActivityError(
+            "checked_in",
+            _("This volunteer has checked in: their attendance is kept unless you choose to remove it."),
+        )
     begin_write()
     shift = _lock_shift(signup.shift_id)
     signup = db.session.get(Signup, signup.id)
+    removed = service_minutes(signup)
     signup.status = SignupStatus.CANCELLED
     signup.cancelled_at = now
+    signup.minutes_override = None
     db.session.flush()
-    record("signup.cancelled", signup, actor=by, shift=shift.id)
+    if served:
+        record("signup.cancelled", signup, actor=by, shift=shift.id, removed_minutes=removed)
+    else:
+        record("signup.cancelled", signup, actor=by, shift=shift.id)
     return promote_waitlist(shift)

@@ -18,6 +18,7 @@ from app.childcare.attendance import attendance_pool, mark_attendance, register_
 from app.childcare.models import ActivityRegistration, Attendance, Child, ChildStatus
 from app.childcare.routes import bp
 from app.childcare.services import mask_name, today
+from app.confirm import Choice, Question, ask
 from app.db_types import row_id, utcnow
 from app.domain import apply
 from app.extensions import db
@@ -36,6 +37,8 @@ def activity_children(activity_id: int):
     if request.method == "POST":
         _activity_children_action(activity, may_mark, may_register)
         return redirect(url_for("children.activity_children", activity_id=activity.id, q=request.args.get("q", "")))
+    if may_mark and request.args.get("remove"):
+        return _ask_remove(activity, request.args.get("remove", type=row_id))
     q = request.args.get("q", "").strip()[:40]
     attended = db.session.scalars(
         select(Attendance).options(selectinload(Attendance.child)).where(Attendance.activity_id == activity.id)
@@ -98,6 +101,33 @@ def _activity_children_action(activity: Activity, may_mark: bool, may_register: 
         apply(lambda: register_child(activity, child, by=current_user), _("Saved."))
     else:
         abort(403)
+
+
+def _ask_remove(activity: Activity, attendance_id: int | None):
+    """Removing a child's attendance asks first: the child no longer counts among those the activity reached."""
+    attendance = db.session.get(Attendance, attendance_id) if attendance_id is not None else None
+    if attendance is None or attendance.activity_id != activity.id:
+        abort(404)
+    back = url_for("children.activity_children", activity_id=activity.id)
+    name = mask_name(attendance.child.name)
+    lost = [_("%(name)s will no longer count among the children this activity reached.", name=name)]
+    if attendance.concern:
+        lost.append(_("The concern noted with it is removed too: %(concern)s", concern=attendance.concern))
+    return ask(
+        Question(
+            _("Remove this attendance?"),
+            lost,
+            [
+                Choice(
+                    url_for("children.activity_children", activity_id=activity.id),
+                    _("Yes, remove it"),
+                    {"action": "remove", "attendance_id": str(attendance.id)},
+                )
+            ],
+            back,
+            keep=_("No, keep it"),
+        )
+    )
 
 
 def _posted(model, name: str):

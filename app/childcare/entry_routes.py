@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.childcare.files import close_file
+from app.childcare.ages import age_limit, years_before
+from app.childcare.files import close_file, reopen_file
 from app.childcare.forms import (
     CareActionForm,
     CloseForm,
@@ -18,7 +20,16 @@ from app.childcare.forms import (
     WorkLogForm,
 )
 from app.childcare.labels import CHILD_LABELS
-from app.childcare.models import CareKind, CheckLevel, Child, CloseReason, Problem, ProblemStatus, VisitKind
+from app.childcare.models import (
+    CareKind,
+    CheckLevel,
+    Child,
+    ChildStatus,
+    CloseReason,
+    Problem,
+    ProblemStatus,
+    VisitKind,
+)
 from app.childcare.routes import _child_or_404, bp
 from app.childcare.services import (
     add_care_action,
@@ -29,9 +40,11 @@ from app.childcare.services import (
     today,
     update_problem,
 )
+from app.confirm import Choice, Question, ask
 from app.directory.models import Organization
 from app.domain import apply
 from app.extensions import db
+from app.formatting import date_filter
 from app.i18n import localized_name
 from app.permissions import Permission, can_check_file, can_edit_child, can_record_check, permission_required
 
@@ -141,15 +154,59 @@ def update_problem_view(child_id: int, problem_id: int):
     return redirect(url_for("children.show", child_id=child.id))
 
 
-@bp.route("/<int:child_id>/close", methods=["POST"])
+@bp.route("/<int:child_id>/close", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_CHILDREN, scope="child")
 def close(child_id: int):
+    """GET asks first (what closing does, the problems still open) and takes the reason, none chosen; POST closes."""
     child = _child_or_404(child_id)
     if not can_edit_child(child):
         abort(403)
-    form = CloseForm()
-    if form.validate_on_submit():
+    if child.status == ChildStatus.CLOSED and request.method == "GET":
+        return redirect(url_for("children.show", child_id=child.id))
+    form = CloseForm().for_age(child.age_on(today()))
+    if request.method == "POST" and form.validate_on_submit():
         apply(lambda: close_file(child, CloseReason(form.reason.data), by=current_user), _("The file has been closed."))
-    else:
-        flash(_("Please check the form."), "error")
+        return redirect(url_for("children.show", child_id=child.id))
+    return ask(close_question(child, form), 422 if request.method == "POST" else 200)
+
+
+@bp.route("/<int:child_id>/reopen", methods=["POST"])
+@permission_required(Permission.EDIT_CHILDREN, scope="child")
+def reopen(child_id: int):
+    """The child's director (or the administrator) reopens a closed file: it is back on the worklists."""
+    child = _child_or_404(child_id)
+    if not can_edit_child(child):
+        abort(403)
+    apply(lambda: reopen_file(child, by=current_user), _("The file has been reopened."))
     return redirect(url_for("children.show", child_id=child.id))
+
+
+def close_question(child: Child, form: CloseForm) -> Question:
+    open_problems = db.session.scalars(
+        select(Problem)
+        .where(Problem.child_id == child.id, Problem.status != ProblemStatus.RESOLVED)
+        .order_by(Problem.found_on)
+    ).all()
+    limit = age_limit(child.categories)
+    lost = [
+        _(
+            "%(name)s’s file leaves the worklists and the visit rules; the file and its history stay, and you can "
+            "reopen it.",
+            name=child.name,
+        )
+    ]
+    if child.birth_date <= years_before(today(), limit):
+        lost.append(_("The child has reached the file’s age limit (%(n)d years).", n=limit))
+    return Question(
+        _("Close the file?"),
+        lost,
+        [Choice(url_for("children.close", child_id=child.id), _("Close the file"), form=form)],
+        url_for("children.show", child_id=child.id),
+        keep=_("No, keep it open"),
+        warning=(
+            ngettext("%(num)d problem is still open:", "%(num)d problems are still open:", len(open_problems))
+            if open_problems
+            else None
+        ),
+        items=[f"{date_filter(p.found_on)} · {p.description}" for p in open_problems],
+    )

@@ -293,3 +293,24 @@ def close_file(child: Child, reason: CloseReason, *, by: User) -> None:
         reason=str(reason),
         changes={"status": [ChildStatus.ACTIVE.value, ChildStatus.CLOSED.value], "close_reason": [None, str(reason)]},
     )
+
+
+def reopen_file(child: Child, *, by: User) -> None:
+    """Reopen a closed file (closed by mistake, or the child is left behind again): it is back on the worklists
+    and under the visit rules; the closing stays in the file's history."""
+    if child.status != ChildStatus.CLOSED:
+        raise ChildError("not_closed", _("This file is open."))
+    reason = child.close_reason
+    child.status = ChildStatus.ACTIVE
+    child.close_reason = None
+    child.closed_at = None
+    db.session.flush()
+    record(
+        "child.reopened",
+        child,
+        actor=by,
+        changes={
+            "status": [ChildStatus.CLOSED.value, ChildStatus.ACTIVE.value],
+            "close_reason": [str(reason) if reason else None, None],
+        },
+    )

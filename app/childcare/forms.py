@@ -98,7 +98,19 @@ class FileCheckForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    reason = SelectField(_l("Reason"), choices=choices(CloseReason))
+    """Why a file closes: nothing is chosen until the user chooses, and "turned 18" is not offered for a younger
+    child (``for_age``)."""
+
+    reason = SelectField(
+        _l("Reason"),
+        choices=[("", _l("Choose a reason")), *choices(CloseReason)],
+        validators=[DataRequired(message=_l("Please choose why the file closes."))],
+    )
+
+    def for_age(self, age: int) -> CloseForm:
+        if age < 18:
+            self.reason.choices = [c for c in self.reason.choices if c[0] != CloseReason.TURNED_18.value]
+        return self
 
 
 class ChildImportForm(FlaskForm):

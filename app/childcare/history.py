@@ -21,7 +21,7 @@ from app.formatting import day
 from app.i18n import localized_name
 from app.labels import label
 
-HISTORY_ACTIONS = ("child.created", "child.updated", "child.closed")
+HISTORY_ACTIONS = ("child.created", "child.updated", "child.closed", "child.reopened")
 _REFERENCES = {"village_id": Village, "school_id": Organization, "director_id": User}
 _VOCABULARIES = {"gender": Gender, "status": ChildStatus, "close_reason": CloseReason}
 
@@ -57,7 +57,12 @@ def file_history(child: Child, *, full_id: bool) -> list[HistoryEntry]:
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     ).all()
     names = _referenced_names(entries)
-    titles = {"child.created": _("Created"), "child.updated": _("Changed"), "child.closed": _("Closed")}
+    titles = {
+        "child.created": _("Created"),
+        "child.updated": _("Changed"),
+        "child.closed": _("Closed"),
+        "child.reopened": _("Reopened"),
+    }
     history = []
     for entry in entries:
         changes = [

@@ -26,6 +26,7 @@ from app.childcare.imports import (
 )
 from app.childcare.routes import XLSX, bp
 from app.childcare.transfer import count_rows, template_xlsx
+from app.confirm import Choice, Question, ask
 from app.domain import apply
 from app.extensions import db
 from app.permissions import Permission, permission_required
@@ -94,13 +95,31 @@ def import_confirm():
     return page, 422
 
 
-@bp.route("/import/discard", methods=["POST"])
+@bp.route("/import/discard", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_CHILDREN)
 def import_discard():
-    """Abandon a held upload (the uploader's own): nothing of it is saved."""
-    pending = pending_import(request.form.get("token", ""), current_user)
+    """Abandon a held upload (the uploader's own): nothing of it is saved. GET asks first."""
+    token = (request.form if request.method == "POST" else request.args).get("token", "")
+    pending = pending_import(token, current_user)
+    if pending is None and request.method == "GET":
+        return redirect(url_for("children.import_view"))
     if pending is None:
         abort(404)
+    if request.method == "GET":
+        return ask(
+            Question(
+                _("Discard this upload?"),
+                [
+                    _(
+                        "Nothing of it is imported, and the choices made for its possible duplicates are lost; to "
+                        "import it later, upload the file again."
+                    )
+                ],
+                [Choice(url_for("children.import_discard"), _("Yes, discard the upload"), {"token": token})],
+                url_for("children.import_view"),
+                keep=_("No, go back"),
+            )
+        )
     apply(lambda: discard_import(pending, by=current_user), _("The upload was discarded: nothing was imported."))
     return redirect(url_for("children.import_view"))
 

@@ -18,7 +18,6 @@ from app.childcare.attendance import missed_last_three
 from app.childcare.files import KEEP, ChildData, directors_to_choose, save_child
 from app.childcare.forms import (
     ChildForm,
-    CloseForm,
     ProblemUpdateForm,
     VisitPolicyForm,
 )
@@ -27,7 +26,6 @@ from app.childcare.labels import SOURCE_LABELS
 from app.childcare.models import (
     Child,
     ChildStatus,
-    CloseReason,
     Gender,
 )
 from app.childcare.services import (
@@ -227,7 +225,6 @@ def show(child_id: int):
     full_id = can_see_full_id(child)
     day = today()
     at_limit = child.status == ChildStatus.ACTIVE and child.birth_date <= years_before(day, age_limit(child.categories))
-    close_form = CloseForm(reason=CloseReason.AGE_LIMIT.value if at_limit else None)
     html = render_template(
         "children/show.html",
         child=child,
@@ -238,7 +235,6 @@ def show(child_id: int):
         id_number=child.id_number if full_id else mask_id_number(child.id_number),
         age=child.age_on(day),
         age_limit=age_limit(child.categories) if at_limit else None,
-        close_form=close_form,
         problem_form=ProblemUpdateForm(),
         sources=SOURCE_LABELS,
     )

@@ -13,6 +13,7 @@ from app.auth.models import User
 from app.auth.routes import safe_next
 from app.childcare.models import Child
 from app.childcare.services import mask_name, today
+from app.confirm import Choice, Question, ask
 from app.directory.models import Organization
 from app.domain import apply
 from app.extensions import db
@@ -177,12 +178,30 @@ def propose(child_id: int):
     ), 422 if request.method == "POST" else 200
 
 
-@bp.route("/proposals/<int:proposal_id>/withdraw", methods=["POST"])
+@bp.route("/proposals/<int:proposal_id>/withdraw", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_CHILDREN, scope="proposal_child")
 def withdraw(proposal_id: int):
-    """The child's director takes back a proposal no coordinator has taken up."""
+    """The child's director takes back a proposal no coordinator has taken up (GET asks first)."""
     proposal = db.session.get(PairingProposal, proposal_id)
     child_id = proposal.child_id
+    if request.method == "GET" and not proposal.is_open:
+        return redirect(url_for("mentoring.propose", child_id=child_id))
+    if request.method == "GET":
+        return ask(
+            Question(
+                _("Withdraw the proposal?"),
+                [
+                    _(
+                        "%(organization)s will no longer see the child among those proposed for a mentor; to ask "
+                        "again, propose the child again.",
+                        organization=localized_name(proposal.organization),
+                    )
+                ],
+                [Choice(url_for("mentoring.withdraw", proposal_id=proposal.id), _("Yes, withdraw it"))],
+                url_for("mentoring.propose", child_id=child_id),
+                keep=_("No, keep the proposal"),
+            )
+        )
     apply(lambda: withdraw_proposal(proposal, by=current_user), _("The proposal has been withdrawn."))
     return redirect(url_for("mentoring.propose", child_id=child_id))
 
@@ -197,6 +216,8 @@ def manage_pairing(pairing_id: int):
         lambda: end_pairing(pairing, form.reason.data, by=current_user), _("The pairing has ended."), form=form
     ):
         return redirect(url_for("mentoring.manage_pairing", pairing_id=pairing_id))
+    if pairing.is_ongoing and (request.args.get("end") or request.method == "POST"):
+        return ask(_end_question(pairing, form), 422 if request.method == "POST" else 200)
     return render_template(
         "mentoring/pairing.html",
         pairing=pairing,
@@ -206,6 +227,24 @@ def manage_pairing(pairing_id: int):
         valid=screening_valid(pairing.mentor),
         end_causes=END_CAUSE_LABELS,
     ), 422 if request.method == "POST" else 200
+
+
+def _end_question(pairing: Pairing, form: EndPairingForm) -> Question:
+    """Ending a pairing asks first: the mentor stops seeing the child and logging sessions; the history stays."""
+    return Question(
+        _("End the pairing?"),
+        [
+            _(
+                "%(mentor)s will no longer see %(child)s or log sessions; the sessions so far stay on the record. "
+                "An ended pairing cannot be resumed: the child needs a new pairing.",
+                mentor=pairing.mentor.display_name,
+                child=mask_name(pairing.child.name),
+            )
+        ],
+        [Choice(url_for("mentoring.manage_pairing", pairing_id=pairing.id), _("End the pairing"), form=form)],
+        url_for("mentoring.manage_pairing", pairing_id=pairing.id),
+        keep=_("No, keep the pairing"),
+    )
 
 
 @bp.route("/manage/<int:pairing_id>/noted", methods=["POST"], endpoint="note_pairing_end")

@@ -122,7 +122,11 @@ def test_publish_scan_sign_up_calendar_check_in_and_waitlist(phone_factory):
     assert "候补第 1 位" in second.page.locator("main").inner_text()
     volunteer.goto("/me/activities")
     with v.expect_navigation():
-        v.locator("form[action$='/cancel'] button").last.tap()  # the later shift is listed last
+        v.locator("a[data-asks][href$='/cancel']").last.tap()  # the later shift is listed last
+    volunteer.snap()
+    assert "确定取消报名？" in v.locator("h1").inner_text()  # the first tap asks; the second cancels
+    with v.expect_navigation():
+        v.locator("[data-confirm] form button[type=submit]").tap()
     volunteer.snap()
     second.goto("/me/activities")
     assert "已由候补转为确认" in second.page.locator("main").inner_text()
