@@ -299,7 +299,7 @@ def test_admin_filters_the_audit_log_by_child(app, make, places):
     director(app, make, places["home"]).client.get(f"/children/{other.id}")
     admin = login_as(app, make, Role.ADMIN)
     page = admin.client.get(f"/admin/audit/?child={child.id}").get_data(as_text=True)
-    assert f"children #{child.id}" in page and f"children #{other.id}" not in page
+    assert f"儿童档案 #{child.id}" in page and f"儿童档案 #{other.id}" not in page
 
 
 def test_children_list_does_not_query_per_child(app, make, places, count_queries):

@@ -85,8 +85,8 @@ def test_directors_home_starts_with_problems_raised_by_others_saying_where_each_
     assert "李小红" in raised and f'href="/children/{child.id}"' in raised  # their own child: the full name
     assert "冬季取暖不足" not in raised and "Your open problems (1)" in own and "冬季取暖不足" in own
     assert "已经解决的事" not in text and "别村" not in text  # resolved, and another director's village
-    # What needs them first, in order; the menu below.
-    positions = [text.index(f'id="{name}"') for name in ("problems-raised", "problems-own", "visits-due", "menu")]
+    # What needs them first, in order: problems raised, visits, then their own problems; the menu below.
+    positions = [text.index(f'id="{name}"') for name in ("problems-raised", "visits-due", "problems-own", "menu")]
     assert positions == sorted(positions)
 
 
@@ -99,8 +99,8 @@ def test_long_problem_lists_are_capped_with_a_page_of_them_all(app, make):
         problem(app, child, supervisor, f"问题{n:02d}", days_ago=n)
     auth = logged_in(app, director)
     raised = section(page(auth), "problems-raised")
-    assert raised.count('class="row problem"') == 10 and "See all 12" in raised
-    assert "问题11" in raised and "问题00" not in raised  # the longest waiting first
+    assert raised.count('class="work-item"') == 3 and "See all 12" in raised  # the home page: the first three
+    assert "问题11" in raised and "问题09" in raised and "问题08" not in raised  # the longest waiting first
     full = page(auth, "/worklist/problems")
     assert full.count('class="row problem"') == 12 and "问题00" in full
     assert page(auth, "/worklist/problems?page=abc").count('class="row problem"') == 12  # bad page: the first

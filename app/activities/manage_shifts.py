@@ -45,10 +45,14 @@ from app.export_cells import inert_row, make_sheet_inert
 from app.extensions import db
 from app.labels import label
 from app.permissions import Permission, permission_required
+from app.spreadsheets import fit_widths, prepare_for_print
 from app.timeutils import to_local
 from app.urls import public_url
 
 ROSTER_HEADERS = ["序号", "姓名", "手机号", "状态", "候补顺序", "签到时间", "签退时间", "服务时长（分钟）"]
+# The printed roster is the venue's sign-in sheet: a column to sign, every column on one landscape page.
+SIGNATURE = "签名"
+ROSTER_WIDTHS = dict(zip("ABCDEFGHI", (6, 12, 14, 8, 8, 16, 16, 10, 20), strict=True))
 
 
 def _roster_rows(shift: Shift) -> list[list]:
@@ -103,15 +107,16 @@ def roster_export(shift_id: int, fmt: str):
     sheet.title = "名单"
     start = to_local(shift.starts_at)
     sheet.append([f"{shift.activity.title} {start:%Y-%m-%d %H:%M}–{to_local(shift.ends_at):%H:%M} {shift.role}"])
-    sheet.append(ROSTER_HEADERS)
+    sheet.append([*ROSTER_HEADERS, SIGNATURE])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append([*row, ""])
+        sheet.row_dimensions[sheet.max_row].height = 30  # room to sign by hand
     sheet.freeze_panes = "A3"
     make_sheet_inert(sheet)
-    for column, width in zip("ABCDEFGH", (6, 14, 14, 10, 10, 18, 18, 14), strict=True):
-        sheet.column_dimensions[column].width = width
+    fit_widths(sheet, from_row=2, widths=ROSTER_WIDTHS)
+    prepare_for_print(sheet, title_rows=2)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return Response(

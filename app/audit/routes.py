@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.audit.labels import action_label, object_label
 from app.audit.models import AuditEntry
 from app.db_types import page_number, row_id
 from app.extensions import db
@@ -30,5 +31,12 @@ def index():
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     page = db.paginate(query, page=page_number(), per_page=100, error_out=False)
     return render_template(
-        "audit/index.html", page=page, actions=actions, action=action, child=child_id or "", actor=actor_id or ""
+        "audit/index.html",
+        page=page,
+        actions=actions,
+        action=action,
+        child=child_id or "",
+        actor=actor_id or "",
+        action_label=action_label,
+        object_label=object_label,
     )

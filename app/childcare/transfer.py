@@ -21,6 +21,7 @@ from app.childcare.services import mask_id_number
 from app.directory.services import decode_csv
 from app.export_cells import make_sheet_inert
 from app.permissions import can_see_full_id
+from app.spreadsheets import fit_widths, prepare_for_print
 
 # (header, attribute): the template's, the export's and the import's columns. An upload may leave columns out
 # (their values are kept) or order them differently; these must be there to find or create a file.
@@ -115,6 +116,8 @@ def _workbook(rows: list[list]) -> bytes:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     make_sheet_inert(sheet)
+    fit_widths(sheet)
+    prepare_for_print(sheet, title_rows=1)
     values = workbook.create_sheet("填写说明")
     values.append(["列", "可填写的值"])
     for header, table in (
@@ -129,6 +132,8 @@ def _workbook(rows: list[list]) -> bytes:
     values.append(["儿童主任账号", "儿童主任的登录账号（仅县级管理员可更改）"])
     values.append(["建档日期", "留空：新建档案为今天，已有档案保持不变"])
     values.append(["（缺少某列）", "该列的内容保持不变；某格留空则清空该项"])
+    fit_widths(values, widths={"B": 60})
+    prepare_for_print(values, title_rows=1)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -16,6 +16,7 @@ from app.db_types import utcnow
 from app.directory.models import Town
 from app.extensions import csrf, db
 from app.main import worklists
+from app.main.home import for_user as home_work
 from app.permissions import Permission, can, permission_required, public
 
 bp = Blueprint("main", __name__)
@@ -73,7 +74,7 @@ def index():
         shown = [(label, endpoint) for perm, label, endpoint in HOME_ACTIONS if perm is None or can(perm)]
         actions = [item for i, item in enumerate(shown) if item[1] not in {e for _l, e in shown[:i]}]
     summary = ROLE_SUMMARIES.get(current_user.role) if current_user.is_authenticated else None
-    work = worklists.home(current_user, today(), utcnow()) if current_user.is_authenticated else None
+    work = home_work(current_user, today(), utcnow()) if current_user.is_authenticated else None
     upcoming = upcoming_activities(limit=8)
     taken = taken_places([s.id for a in upcoming for s in a.shifts])
     return render_template(

@@ -35,7 +35,6 @@ from app.permissions import (
     child_scope,
     is_admin,
     is_child_director,
-    is_coordinator,
     is_town_supervisor,
     organization_scope,
 )
@@ -252,48 +251,3 @@ def open_proposals(user: User) -> int:
         user,
     )
     return db.session.scalar(query) or 0
-
-
-@dataclass
-class Home:
-    """What the home page lists first for one user; a section is None when it is not theirs."""
-
-    raised: Capped | None = None
-    own: Capped | None = None
-    visits: Visits | None = None
-    age_limit: Capped | None = None
-    escalated: Capped | None = None
-    escalated_towns: list[tuple[Town, int]] | None = None
-    escalation_days: int | None = None
-    ended_activities: Capped | None = None
-    ended_pairings: Capped | None = None
-    proposals: int | None = None
-
-    @property
-    def escalated_total(self) -> int:
-        return sum(n for _town, n in self.escalated_towns or ())
-
-    @property
-    def calm_towns(self) -> list[Town]:
-        """The towns with no escalated problem (the county's view)."""
-        return [town for town, n in self.escalated_towns or () if not n]
-
-
-def home(user: User, day: date, now: datetime) -> Home:
-    """The worklist sections of ``user``'s home page, by what they do (``app.permissions``): a child director's
-    problems, visits and age limits; a supervisor's escalated problems; the county's escalated count per town; a
-    coordinator's activities to close, pairings ended by the system and open proposals."""
-    work = Home()
-    if is_child_director(user):
-        work.raised, work.own = raised_by_others(user, day), own_problems(user, day)
-        work.visits, work.age_limit = visits(user, day), at_age_limit(user, day)
-    if is_town_supervisor(user) or is_admin(user):
-        work.escalation_days = escalation_days()
-    if is_town_supervisor(user):
-        work.escalated = escalated(user, day, days=work.escalation_days)
-    if is_admin(user):
-        work.escalated_towns = escalated_by_town(user, day, days=work.escalation_days)
-    if is_coordinator(user):
-        work.ended_activities, work.ended_pairings = ended_not_closed(user, now), ended_by_system(user)
-        work.proposals = open_proposals(user)
-    return work

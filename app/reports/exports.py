@@ -15,11 +15,11 @@ from flask import Response, abort
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from app.audit.services import record
 from app.db_types import utcnow
 from app.export_cells import inert_row, make_sheet_inert
+from app.spreadsheets import fit_widths, prepare_for_print
 from app.timeutils import to_local
 
 FORMATS = {
@@ -40,8 +40,8 @@ class Table:
 
 def download(fmt: str, *, name: str, title: str, tables: list[Table], by) -> Response:
     """The report's tables as ``name.csv`` (each table under its title, one after another) or ``name.xlsx`` (a
-    sheet per table, header row frozen). Records the export by ``by`` in the audit log and never commits: the
-    caller owns the transaction (a route commits it before sending the file)."""
+    sheet per table, header row frozen, ready to print: ``app.spreadsheets``). Records the export by ``by`` in the
+    audit log and never commits: the caller owns the transaction (a route commits it before sending the file)."""
     if fmt not in FORMATS:
         abort(404)
     generated = _("Generated %(time)s", time=to_local(utcnow()).strftime("%Y-%m-%d %H:%M"))
@@ -66,12 +66,6 @@ def _csv(title: str, generated: str, tables: list[Table]) -> str:
     return "\ufeff" + buffer.getvalue()  # a BOM, so Excel opens the Chinese text as UTF-8
 
 
-def _width(value) -> int:
-    """Columns in Excel's units: a Chinese character takes two."""
-    text = str(value if value is not None else "")
-    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
-
-
 def _xlsx(title: str, generated: str, tables: list[Table]) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -90,10 +84,9 @@ def _xlsx(title: str, generated: str, tables: list[Table]) -> bytes:
         for row in table.rows:
             sheet.append(row)
         sheet.freeze_panes = "B4"
-        for index, header in enumerate(table.headers, start=1):
-            widest = max([_width(header), *(_width(row[index - 1]) for row in table.rows)])
-            sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 2, 8), 48)
         make_sheet_inert(sheet)
+        fit_widths(sheet, from_row=3)
+        prepare_for_print(sheet, title_rows=3)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

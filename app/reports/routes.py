@@ -31,15 +31,18 @@ from app.permissions import (
     is_town_supervisor,
     permission_required,
 )
+from app.reports.charts import bar_chart
 from app.reports.compliance import STATUS_LABELS, compliance
 from app.reports.coverage import Coverage, safety_coverage
 from app.reports.exports import Table, download
 from app.reports.periods import STAGES, parse_day, parse_period, parse_year, vacation
 from app.reports.queries import activities_behind, department_report, pairings_behind
 from app.reports.summary import summary as summary_of
+from app.reports.tasks import task_full, task_short
 from app.reports.visit_rules import child_shares
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+bp.add_app_template_global(bar_chart)
 TASKS = range(1, 19)
 
 
@@ -84,7 +87,7 @@ def _table(rows) -> tuple[list[str], list[list]]:
     headers = [
         _("Organization"),
         _("Activities held"),
-        *[_("Task %(n)d", n=n) for n in TASKS],
+        *[task_short(n) for n in TASKS],
         _("Safety topics"),
         _("Volunteers"),
         _("Service hours"),
@@ -110,6 +113,21 @@ def _table(rows) -> tuple[list[str], list[list]]:
     return headers, values
 
 
+# The columns a total adds up: activities, each task, hours, pairings, sessions. Volunteers and children are left
+# out: one person serving (or one child reached by) several departments is in several rows.
+SUMMED = [1, *(1 + n for n in TASKS), 22, 24, 25]
+
+
+def _total_row(values: list[list]) -> list:
+    """The sum of the rows, column by column, where a sum means something (``SUMMED``; a co-organized activity
+    counts once for each organizer, as in the rows)."""
+    total: list = [_("Total")] + [""] * (len(values[0]) - 1)
+    for column in SUMMED:
+        total[column] = sum(row[column] or 0 for row in values)
+    total[22] = round(total[22], 1)
+    return total
+
+
 @bp.route("/departments")
 @permission_required(Permission.VIEW_DEPARTMENT_FIGURES)
 def departments():
@@ -122,6 +140,8 @@ def departments():
         rows=rows,
         headers=headers,
         values=values,
+        total=_total_row(values) if len(values) > 1 else None,
+        task_full=task_full,
         period=period,
         tasks=TASKS,
         kinds=KIND_LABELS,
@@ -140,6 +160,8 @@ def departments_export(fmt: str):
     headers, values = _table(
         department_report(period, kind=kind, town_id=town_id, task=task, organization_id=organization_id)
     )
+    if len(values) > 1:
+        values.append(_total_row(values))
     title = _("Department activity report, %(period)s", period=period.title)
     return send_export(
         download(
@@ -249,7 +271,7 @@ def summary():
         period=period,
         departments=[(localized_name(o), n) for o, n in data.departments],
         months=data.months,
-        tasks_chart=[(str(n), t.activities) for n, t in data.tasks],
+        tasks_chart=[(task_short(n), t.activities, task_full(n)) for n, t in data.tasks],
         tables=_summary_tables(data)[:3],
     )
 
