@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "child.attendance_removed": _l("Child's attendance removed"),
     "child.care_recorded": _l("Care action recorded"),
     "child.closed": _l("Child's file closed"),
+    "child.reopened": _l("Child's file reopened"),
     "child.created": _l("Child's file created"),
     "child.edit_opened": _l("Child's file opened for editing"),
     "child.exported": _l("Children's files exported"),
