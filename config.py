@@ -54,7 +54,9 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_Hans_CN", "en")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pre-ping (a SELECT 1 before every request): PostgreSQL connections are checked at checkout by polling their
+    # socket, and recycled after half an hour (app/dbcheck.py); an SQLite file cannot hang up.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # "pgbouncer" (transaction pooling): psycopg then prepares no statements on the server (app/dbcheck.py).
     DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "")
     WTF_CSRF_TIME_LIMIT = 8 * 3600

@@ -9,9 +9,10 @@ and page settings, never a value.
 from __future__ import annotations
 
 from copy import copy
+from typing import TYPE_CHECKING
 
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 # 等线 (DengXian) is Office's Chinese body font since 2016; Excel and WPS without it fall back to Microsoft YaHei /
 # SimSun by the charset (134: GB2312), so the font is named once and the fallback is the program's.
@@ -47,6 +48,8 @@ def prepare_for_print(sheet: Worksheet, *, title_rows: int) -> None:
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     if sheet.sheet_properties.pageSetUpPr is None:
+        from openpyxl.worksheet.properties import PageSetupProperties
+
         sheet.sheet_properties.pageSetUpPr = PageSetupProperties()
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = f"1:{title_rows}"

@@ -12,6 +12,7 @@ from app.activities.services import ActivityError, cancel_activity, cancel_signu
 from app.auth.models import User
 from app.db_types import utcnow
 from app.extensions import db
+from app.notifications.models import Delivery, Message
 
 # Also through pgbouncer in transaction mode (tests/conftest.py).
 pytestmark = pytest.mark.pgbouncer
@@ -135,3 +136,38 @@ def test_shift_model_overlap_rule():
     assert not a.overlaps(b)
     b.starts_at = now + timedelta(hours=1)
     assert a.overlaps(b)
+
+
+def test_a_sign_up_request_is_one_transaction_of_a_few_statements(app, make, count_queries):
+    """The poster burst's cost, pinned: the session and the account in one statement, the shift with its activity in
+    one, the volunteer's own sign-ups (duplicate, overlap) in one before the lock; under it (PostgreSQL: the shift's
+    row lock; SQLite: the request's BEGIN IMMEDIATE) one count, then the sign-up, its audit entry, its message and
+    the message's SMS. Nothing is read again after the commit. Confirmed and waitlisted cost the same."""
+    from tests.conftest import Auth, csrf_token
+
+    activity = make.activity(shifts=[(9, 12, 1)])
+    shift_id = activity.shifts[0].id
+    counts, places = [], []
+    for n in range(2):
+        user = make.user(username=f"poster{n}", phone=f"1390000{n:04d}")
+        auth = Auth(app.test_client())
+        auth.login(user.username)
+        token = csrf_token(auth.client, f"/a/{activity.code}")
+        with count_queries() as counted:
+            response = auth.client.post(f"/a/{activity.code}/signup", data={"shift_id": shift_id, "csrf_token": token})
+        assert response.status_code == 302
+        counts.append(counted.n)
+        with app.app_context():
+            signup = db.session.scalar(select(Signup).where(Signup.shift_id == shift_id, Signup.user_id == user.id))
+            places.append((signup.status, waitlist_position(signup)))
+            sms = db.session.scalars(select(Delivery.address).join(Message).where(Message.recipient_id == user.id))
+            assert list(sms) == [user.phone]
+        with auth.client.session_transaction() as session:
+            (flashed,) = [text for _category, text in session["_flashes"]]
+        assert flashed == ("报名成功，活动现场见！" if n == 0 else "该班次已满：您是候补第 1 位。")
+    assert places == [("confirmed", None), ("waitlisted", 1)]
+    with app.app_context():
+        postgres = db.engines[None].dialect.name == "postgresql"
+    # The test's outer transaction turns BEGIN and COMMIT into SAVEPOINT and RELEASE: they are counted too.
+    # user, shift, own sign-ups, [lock], count, sign-up, audit, message, SMS delivery
+    assert counts == [10 + postgres] * 2

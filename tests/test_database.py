@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import func, inspect, select
+from sqlalchemy import create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -92,3 +93,35 @@ def test_only_the_pgbouncer_database_goes_through_the_pooler(app, make, request)
     pool = session_pgbouncer().pools()[make_url(url).database]
     assert pool["pool_mode"] == "transaction"
     assert pool["cl_active"] >= 1 and pool["sv_active"] >= 1
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_a_connection_the_server_hung_up_on_is_replaced_without_a_ping_per_request(kind, tmp_path_factory):
+    """No SELECT 1 before each request: a PostgreSQL connection the server ended (a restart, pg_terminate_backend)
+    is seen at checkout by its socket and replaced; the request that follows just works."""
+    url, drop = new_database_url(kind, tmp_path_factory)
+    app = create_app(make_test_config(url))
+    try:
+        with app.app_context():
+            assert not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping")
+            engine = db.engine
+            statements = []
+            event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+            assert db.session.scalar(text("SELECT 1")) == 1
+            db.session.rollback()
+            assert [s for s in statements if s != "BEGIN"] == ["SELECT 1"]  # no ping before it (SQLite's BEGIN is ours)
+            if kind != "postgresql":  # through pgbouncer the backend is pgbouncer's, shared by other clients
+                return
+            pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+            db.session.close()
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        admin.dispose()
+        time.sleep(0.2)  # the goodbye reaches the socket
+        with app.app_context():
+            assert db.session.scalar(text("SELECT pg_backend_pid()")) != pid
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        drop()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from icalendar import Calendar, Event, vCalAddress, vText
-
 from app.activities.models import Activity, ActivityStatus, Shift
 from app.db_types import utcnow
 from app.timeutils import SHANGHAI
@@ -25,6 +23,8 @@ def build_calendar(
 
     Shifts of a cancelled activity (or in ``cancelled_ids``, e.g. a cancelled sign-up) carry STATUS:CANCELLED.
     """
+    from icalendar import Calendar, Event, vCalAddress, vText  # here: most workers never build a calendar
+
     calendar = Calendar()
     calendar.add("prodid", "-//Shouhu//Feng County care activities//ZH")
     calendar.add("version", "2.0")

@@ -10,8 +10,6 @@ import io
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -102,6 +100,9 @@ def roster_export(shift_id: int, fmt: str):
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
+    from openpyxl import Workbook  # imported here: only staff exports need it (a worker's memory)
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "名单"

@@ -231,6 +231,8 @@ class Signup(db.Model):
     __tablename__ = "signups"
     # The last line of defence against a double sign-up; a re-sign-up after cancelling reuses the row.
     __table_args__ = (UniqueConstraint("shift_id", "user_id"),)
+    # Set by ``sign_up`` on the sign-up it just made waitlisted: its place in line then (not a column).
+    place_in_line = None  # type: int | None
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id", ondelete="CASCADE"), index=True)

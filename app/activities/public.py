@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -29,7 +29,7 @@ from app.activities.checkin import check_in, check_out, read_token
 from app.activities.confirm import cancel_question
 from app.activities.ical import build_calendar
 from app.activities.join import join_activity
-from app.activities.models import Activity, ActivityKind, ActivityStatus, Signup, SignupStatus
+from app.activities.models import Activity, ActivityKind, ActivityStatus, Shift, Signup, SignupStatus
 from app.activities.pagecache import RenderCache
 from app.activities.qr import qr_png, qr_svg
 from app.activities.queries import activity_with_counts, signups_of, taken_places, upcoming_activities
@@ -188,19 +188,33 @@ def signup_message(signup: Signup) -> str:
     """What a volunteer is told after signing up: confirmed, or their place on the waitlist."""
     if signup.is_confirmed:
         return _("You are signed up. See you there!")
-    return _("This shift is full: you are number %(n)d on the waitlist.", n=waitlist_position(signup))
+    position = signup.place_in_line or waitlist_position(signup)
+    return _("This shift is full: you are number %(n)d on the waitlist.", n=position)
 
 
 @bp.route("/a/<code>/signup", methods=["POST"])
 @permission_required(Permission.VOLUNTEER)
 def signup(code: str):
-    """One tap for a logged-in volunteer."""
-    activity = _activity_or_404(code)
+    """One tap for a logged-in volunteer. The shift and its activity come in one statement; the message is written
+    before the commit, from what the sign-up knows (nothing is read again after it)."""
     shift_id = request.form.get("shift_id", type=row_id)
-    if shift_id not in {s.id for s in activity.shifts}:
+    shift = shift_id and db.session.scalar(
+        select(Shift)
+        .join(Shift.activity)
+        .options(contains_eager(Shift.activity))
+        .where(Activity.code == code, Shift.id == shift_id)
+    )
+    if not shift:
+        _activity_or_404(code)
         abort(400)
+    if shift.activity.status == ActivityStatus.DRAFT and not _can_see_draft(shift.activity):
+        abort(404)
     done = {}
-    if apply(lambda: done.update(signup=sign_up(shift_id, current_user)), lambda: signup_message(done["signup"])):
+
+    def operation() -> None:
+        done["message"] = signup_message(sign_up(shift.id, current_user))
+
+    if apply(operation, lambda: done["message"]):
         return redirect(url_for("activities.mine"))
     return redirect(url_for("activities.detail", code=code))
 

@@ -406,6 +406,9 @@ def waitlist_position(signup: Signup) -> int | None:
 
 
 def _check_can_join(shift: Shift, user: User, now: datetime) -> Signup | None:
+    """The rules that do not depend on the others signing up: the shift is open, and ``user`` holds no live sign-up
+    on it nor on a shift at the same time. One statement; returns their cancelled sign-up on this shift, if any (it
+    is taken up again: one row per shift and person)."""
     activity = shift.activity
     if not shift.is_open_for_signup(now):
         if activity.is_cancelled:
@@ -413,20 +416,23 @@ def _check_can_join(shift: Shift, user: User, now: datetime) -> Signup | None:
         if not activity.is_published:
             raise ActivityError("not_published", _("This activity is not open for sign-up."))
         raise ActivityError("past", _("This shift has already started; sign-up is closed."))
-    existing = db.session.scalar(select(Signup).where(Signup.shift_id == shift.id, Signup.user_id == user.id))
-    if existing is not None and existing.status != SignupStatus.CANCELLED:
-        raise ActivityError("duplicate", _("You have already signed up for this shift."))
-    clash = db.session.scalar(
-        select(Shift)
-        .join(Signup, Signup.shift_id == Shift.id)
+    rows = db.session.execute(
+        select(Signup, Shift)
+        .join(Shift, Shift.id == Signup.shift_id)
         .where(
             Signup.user_id == user.id,
-            Signup.status != SignupStatus.CANCELLED,
-            Shift.id != shift.id,
-            Shift.starts_at < shift.ends_at,
-            Shift.ends_at > shift.starts_at,
+            (Signup.shift_id == shift.id)
+            | (
+                (Signup.status != SignupStatus.CANCELLED)
+                & (Shift.starts_at < shift.ends_at)
+                & (Shift.ends_at > shift.starts_at)
+            ),
         )
-    )
+    ).all()
+    existing = next((signup for signup, _shift in rows if signup.shift_id == shift.id), None)
+    if existing is not None and existing.status != SignupStatus.CANCELLED:
+        raise ActivityError("duplicate", _("You have already signed up for this shift."))
+    clash = next((other for signup, other in rows if signup.shift_id != shift.id), None)
     if clash is not None:
         raise ActivityError(
             "overlap", _("You are already signed up for “%(title)s” at the same time.", title=clash.activity.title)
@@ -434,37 +440,68 @@ def _check_can_join(shift: Shift, user: User, now: datetime) -> Signup | None:
     return existing
 
 
+def _places(shift_id: int, user_id: int, queued_at: datetime) -> tuple[int, int, int, bool]:
+    """Under the shift's lock, in one statement: its capacity, how many are confirmed, how many wait in line before
+    ``queued_at``, and whether ``user_id`` holds a live sign-up on it (a second tap that overtook the first)."""
+    live = Signup.status != SignupStatus.CANCELLED
+    mine = select(Signup.id).where(Signup.shift_id == shift_id, Signup.user_id == user_id, live).exists()
+    confirmed = select(func.count(Signup.id)).where(
+        Signup.shift_id == shift_id, Signup.status == SignupStatus.CONFIRMED
+    )
+    waiting = select(func.count(Signup.id)).where(
+        Signup.shift_id == shift_id, Signup.status == SignupStatus.WAITLISTED, Signup.queued_at <= queued_at
+    )
+    row = db.session.execute(
+        select(Shift.capacity, confirmed.scalar_subquery(), waiting.scalar_subquery(), mine).where(Shift.id == shift_id)
+    ).one()
+    return row[0], row[1], row[2], bool(row[3])
+
+
 def sign_up(shift_id: int, user: User, *, now: datetime | None = None, allow_started: bool = False) -> Signup:
-    """Sign ``user`` up for a shift: confirmed while there is room, otherwise waitlisted at the end of the line."""
+    """Sign ``user`` up for a shift: confirmed while there is room, otherwise waitlisted at the end of the line.
+
+    Pretix's "lock before you check", with as little as possible under the lock: the rules about the person (open
+    shift, duplicate, overlap) are checked first; then the shift is locked (its row on PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already serialises writers), one statement counts (and sees a duplicate that overtook us), and
+    the sign-up, its audit entry and its message are inserted; the caller's commit releases the lock."""
     now = now or utcnow()
     begin_write()
-    shift = _lock_shift(shift_id)
+    shift = db.session.get(Shift, shift_id)
+    if shift is None:
+        raise ActivityError("no_shift", _("This shift does not exist."))
     if allow_started:
         now = min(now, shift.starts_at - timedelta(seconds=1))
     existing = _check_can_join(shift, user, now)
-    status = SignupStatus.CONFIRMED if confirmed_count(shift.id) < shift.capacity else SignupStatus.WAITLISTED
+    if db.session.get_bind().dialect.name != "sqlite":
+        db.session.execute(select(Shift.id).where(Shift.id == shift.id).with_for_update())
+    queued_at = utcnow()  # under the lock: the line's order is the lock's
+    capacity, confirmed, ahead, taken = _places(shift.id, user.id, queued_at)
+    if taken:
+        raise ActivityError("duplicate", _("You have already signed up for this shift."))
+    status = SignupStatus.CONFIRMED if confirmed < capacity else SignupStatus.WAITLISTED
     signup = existing or Signup(shift_id=shift.id, user_id=user.id)
     signup.status = status
-    signup.queued_at = utcnow()
+    signup.queued_at = queued_at
     signup.confirmed_at = signup.queued_at if status == SignupStatus.CONFIRMED else None
     signup.cancelled_at = signup.promoted_at = signup.changed_at = None
     db.session.add(signup)
     db.session.flush()
+    # As ``waitlist_position`` counts: those queued before (or at the same time, with a smaller id: all of them).
+    signup.place_in_line = ahead + 1 if status == SignupStatus.WAITLISTED else None
     record("signup.created", signup, actor=user, shift=shift.id, status=str(status))
-    _tell_signed_up(signup, shift)
+    _tell_signed_up(signup, shift, user)
     return signup
 
 
-def _tell_signed_up(signup: Signup, shift: Shift) -> None:
+def _tell_signed_up(signup: Signup, shift: Shift, user: User) -> None:
     """The volunteer hears at once: confirmed (with the calendar link), or waitlisted with their place in line. A
-    sign-up again after cancelling is a new occasion."""
+    sign-up again after cancelling is a new occasion (its ``queued_at``), so the message cannot exist yet."""
     from app.notifications.kinds import shift_params
     from app.notifications.services import notify
 
     waitlisted = signup.status == SignupStatus.WAITLISTED
-    position = waitlist_position(signup) if waitlisted else None
-    params = shift_params(shift, shift_id=shift.id, waitlisted=waitlisted, position=position)
-    notify("signup_confirmed", signup.user, about=signup, occasion=signup.queued_at.isoformat(), params=params)
+    params = shift_params(shift, shift_id=shift.id, waitlisted=waitlisted, position=signup.place_in_line)
+    notify("signup_confirmed", user, about=signup, occasion=signup.queued_at.isoformat(), params=params, fresh=True)
 
 
 def promote_waitlist(shift: Shift) -> list[Signup]:

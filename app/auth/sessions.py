@@ -21,16 +21,23 @@ from app.extensions import db
 
 
 def load_user_from_session(token: str) -> User | None:
-    """Flask-Login's user loader: the active account behind a live, unexpired session token, or None."""
-    row = db.session.scalar(
-        select(UserSession).where(UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None))
+    """Flask-Login's user loader: the active account behind a live, unexpired session token, or None (one
+    statement: every logged-in request runs it)."""
+    oldest = utcnow() - current_app.config["REMEMBER_COOKIE_DURATION"]
+    user = db.session.scalar(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            UserSession.token_hash == hash_token(token),
+            UserSession.revoked_at.is_(None),
+            UserSession.created_at >= oldest,
+            User.is_active.is_(True),
+        )
     )
-    if row is None or not row.user.is_active:
+    if user is None:
         return None
-    if utcnow() - row.created_at > current_app.config["REMEMBER_COOKIE_DURATION"]:
-        return None
-    row.user.session_token = token
-    return row.user
+    user.session_token = token
+    return user
 
 
 def start_session(user: User, *, remember: bool = False) -> None:

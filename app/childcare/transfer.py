@@ -11,8 +11,6 @@ import zipfile
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
 
 from app.audit.services import record
 from app.auth.models import User
@@ -106,6 +104,9 @@ def split_list(cell: str) -> list[str]:
 
 
 def _workbook(rows: list[list]) -> bytes:
+    from openpyxl import Workbook  # imported here: only staff exports need it (a worker's memory)
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "儿童档案"
@@ -250,6 +251,8 @@ def read_rows(raw: bytes, filename: str) -> list[list[str]]:
     refused (``UploadRefusedError``) before it is parsed, or as soon as the streaming read passes the row limit."""
     if filename.lower().endswith(".xlsx"):
         check_xlsx(raw)
+        from openpyxl import load_workbook
+
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         try:
             rows = workbook.worksheets[0].iter_rows(values_only=True)

@@ -44,10 +44,15 @@ def notify(
     params: dict | None = None,
     urgent: bool = False,
     sender: User | None = None,
+    fresh: bool = False,
 ) -> Message | None:
     """Create the message ``kind`` about ``about`` for ``recipient`` on ``occasion``, unless it exists already (then
     None: whatever runs twice sends once). Its deliveries follow the recipient's channels and are queued when the
-    caller's transaction commits. Deleted and deactivated accounts get nothing."""
+    caller's transaction commits. Deleted and deactivated accounts get nothing.
+
+    ``fresh``: the caller knows the message cannot exist yet (its occasion was made in this transaction, as a
+    sign-up's ``queued_at``): it is inserted at once, without looking first or a savepoint; the unique key still
+    refuses a duplicate (then the caller's transaction fails, as it should)."""
     if kind not in KINDS:
         raise ValueError(f"unknown message kind {kind!r}")
     if recipient.anonymised_at is not None or not recipient.is_active:
@@ -59,26 +64,34 @@ def notify(
         "recipient_id": recipient.id,
         "occasion": str(occasion)[:64],
     }
-    exists = select(Message.id).filter_by(**key)
-    if db.session.scalar(exists) is not None:
-        return None
-    message = Message(**key, params=params or {}, is_urgent=urgent, sender_id=getattr(sender, "id", None))
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-            db.session.flush()
-    except IntegrityError:  # another worker created it between our check and our insert
-        return None
-    for channel in KINDS[kind].channels:
-        address = channel_address(recipient, channel)
-        if address:
-            message.deliveries.append(Delivery(channel=channel, address=address, next_attempt_at=utcnow()))
-    db.session.flush()
-    if message.deliveries:
+    if not fresh:
+        exists = select(Message.id).filter_by(**key)
+        if db.session.scalar(exists) is not None:
+            return None
+    now = utcnow()
+    deliveries = [
+        Delivery(channel=channel, address=address, next_attempt_at=now)
+        for channel in KINDS[kind].channels
+        if (address := channel_address(recipient, channel))
+    ]
+    message = Message(
+        **key, params=params or {}, is_urgent=urgent, sender_id=getattr(sender, "id", None), deliveries=deliveries
+    )
+    if fresh:
+        db.session.add(message)
+        db.session.flush()
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(message)
+                db.session.flush()
+        except IntegrityError:  # another worker created it between our check and our insert
+            return None
+    if deliveries:
         from app.jobs import enqueue_after_commit
         from app.notifications.tasks import deliver
 
-        for delivery in message.deliveries:
+        for delivery in deliveries:
             enqueue_after_commit(deliver, delivery.id)
     return message
 

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 
 from flask import Response, abort
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from app.audit.services import record
 from app.db_types import utcnow
@@ -67,6 +65,9 @@ def _csv(title: str, generated: str, tables: list[Table]) -> str:
 
 
 def _xlsx(title: str, generated: str, tables: list[Table]) -> bytes:
+    from openpyxl import Workbook  # imported here: only staff exports need it (a worker's memory)
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     used: set[str] = set()
