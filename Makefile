@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 CATALOG := app/translations
 POT := $(CATALOG)/messages.pot
 
-.PHONY: run test lint format translations babel-extract babel-update babel-compile bench bench-load clean
+.PHONY: run test lint format translations babel-extract babel-update babel-compile bench bench-load bench-side clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ bench: $(VENV)/.dev translations
 ## bench-load: gunicorn + PostgreSQL + wrk (apt-get install wrk); BENCH_ADMIN_URL names the PostgreSQL to use
 bench-load: $(VENV)/.dev translations
 	$(BIN)/python -m bench.load --admin-url $${BENCH_ADMIN_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
+
+## bench-side: issue 14's side-by-side run — busy summer on SQLite and PostgreSQL, 3 interleaved rounds, 3 bursts
+bench-side: $(VENV)/.dev translations
+	$(BIN)/python -m bench.side_by_side --admin-url $${BENCH_ADMIN_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

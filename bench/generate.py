@@ -1,7 +1,9 @@
-"""Generate report-scale data fast with bulk inserts: ``python -m bench.generate --children 5000 ...``.
+"""Generate data fast with bulk inserts: ``python -m bench.generate --children 5000 ...`` (report scale) or
+``python -m bench.generate --busy-summer`` (the volunteer pages' scale, issue 14).
 
-Writes into the database of ``--database-url`` (migrated first) children, activities over three years, attendance,
-visits, sign-ups and pairings, spread over the county's towns and villages.
+Writes into the database of ``--database-url`` (migrated first): at report scale children, activities over three
+years, attendance, visits, sign-ups and pairings, spread over the county's towns and villages; for a busy summer
+205 upcoming published activities with 2–3 shifts each and 1,000 volunteers, some signed up.
 """
 
 from __future__ import annotations
@@ -13,13 +15,25 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import insert, select
 
-from app.activities.models import Activity, ActivityKind, ActivityStatus, Shift, Signup, SignupStatus
+from app.activities.models import (
+    KIND_TASKS,
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    Audience,
+    SafetyTopic,
+    Shift,
+    Signup,
+    SignupStatus,
+)
 from app.auth.models import Role, User
 from app.childcare.models import Attendance, Child, Gender, Visit, VisitKind
-from app.directory.models import Organization, Town, Village
+from app.db_types import utcnow
+from app.directory.models import Organization, OrganizationKind, Town, Village
+from app.directory.reference import load_demo_places, load_reference_data
 from app.extensions import db
 from app.reports.reach import recount_all
-from app.timeutils import local_to_utc
+from app.timeutils import local_to_utc, to_local
 
 KINDS = list(ActivityKind)
 YEARS = (2024, 2025, 2026)
@@ -236,6 +250,193 @@ def generate(*, children: int, activities_per_year: int, attendance: int, visits
     }
 
 
+# A county's summer vacation: what the towns, schools and county bodies run, and who helps (title stem, kind).
+SUMMER = [
+    ("暑期快乐营：阅读与陪伴", ActivityKind.HOLIDAY_CARE),
+    ("暑期托管：作业辅导", ActivityKind.HOLIDAY_CARE),
+    ("防溺水巡河", ActivityKind.DROWNING_PATROL),
+    ("防溺水安全知识进村", ActivityKind.SAFETY_VILLAGE),
+    ("交通安全小课堂", ActivityKind.SAFETY_LECTURE),
+    ("绘本共读", ActivityKind.READING),
+    ("心理健康游戏课", ActivityKind.MENTAL_HEALTH),
+    ("爱心妈妈结对见面会", ActivityKind.MENTORING),
+    ("家庭教育指导讲座", ActivityKind.FAMILY_EDUCATION),
+    ("青少年网络安全课堂", ActivityKind.ONLINE_PROTECTION),
+    ("法治进校园", ActivityKind.LEGAL_EDUCATION),
+    ("红色故事会", ActivityKind.RED_EDUCATION),
+]
+ROLES = ["陪伴", "助教", "讲师助手", "巡河", "后勤", ""]
+# Shift patterns: (start hour, length in hours) for each shift of an activity; 2 or 3 shifts.
+PATTERNS = [
+    [(9, 3), (14, 3)],
+    [(8, 2), (10, 2)],
+    [(9, 2), (14, 2), (16, 2)],
+    [(8, 3), (14, 3), (19, 2)],
+    [(15, 2), (17, 2)],
+]
+URLSAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def busy_summer(*, activities: int = 205, volunteers: int = 1000, weeks: int = 8, seed: int = 14) -> dict:
+    """A county's busy summer for the volunteer pages (issue 14): the demo's reference data (county bodies, towns,
+    their governments and stations, the demo villages and schools), one coordinator per organization that runs
+    activities, ``activities`` published activities spread over the next ``weeks`` weeks (from tomorrow, Beijing
+    time) with 2–3 shifts each, and ``volunteers`` volunteers, some signed up: most shifts partly taken, about one in
+    eight full with a short waitlist (in queue order). Flushes, never commits; returns how many of each were written.
+    """
+    rng = random.Random(seed)
+    started = clock.perf_counter()
+    load_reference_data()
+    load_demo_places()
+    db.session.flush()
+    towns = list(db.session.scalars(select(Town).order_by(Town.sort_order)))
+    villages: dict[int, list[int]] = {}
+    for village_id, town_id in db.session.execute(select(Village.id, Village.town_id)):
+        villages.setdefault(town_id, []).append(village_id)
+    organizers = list(
+        db.session.scalars(
+            select(Organization)
+            .where(Organization.kind.in_([OrganizationKind.COUNTY_BODY, OrganizationKind.SOCIAL_WORK_STATION]))
+            .order_by(Organization.sort_order, Organization.id)
+        )
+    )
+    now = utcnow()
+    _bulk(
+        User,
+        [
+            {
+                "username": f"summer-coordinator-{org.code}",
+                "name": f"协调员{i}",
+                "password_hash": "!",
+                "role": Role.COORDINATOR.value,
+                "organization_id": org.id,
+                "is_active": True,
+                "must_change_password": False,
+                "created_at": now,
+            }
+            for i, org in enumerate(organizers)
+        ],
+    )
+    coordinators = dict(
+        db.session.execute(
+            select(User.organization_id, User.id).where(User.username.like("summer-coordinator-%"))
+        ).all()
+    )
+    _bulk(
+        User,
+        (
+            {
+                "phone": f"139{i:08d}",
+                "name": f"暑期志愿者{i}",
+                "password_hash": "!",
+                "role": Role.VOLUNTEER.value,
+                "is_active": True,
+                "must_change_password": False,
+                "privacy_consent_at": now,
+                "created_at": now - timedelta(days=rng.randrange(1, 400)),
+            }
+            for i in range(volunteers)
+        ),
+    )
+    volunteer_ids = list(
+        db.session.scalars(select(User.id).where(User.role == Role.VOLUNTEER, User.phone.like("139%")))
+    )
+    first_day = to_local(now).date() + timedelta(days=1)
+    activity_rows, shift_plans = [], {}
+    for i in range(activities):
+        title, kind = SUMMER[i % len(SUMMER)]
+        town = towns[rng.randrange(len(towns))]
+        in_town = villages.get(town.id, [])
+        village_id = rng.choice(in_town) if in_town and rng.random() < 0.7 else None
+        day = first_day + timedelta(days=rng.randrange(weeks * 7))
+        pattern = PATTERNS[rng.randrange(len(PATTERNS))]
+        shifts = [
+            (local_to_utc(day, time(hour)), local_to_utc(day, time(hour)) + timedelta(hours=length))
+            for hour, length in pattern
+        ]
+        organization = organizers[i % len(organizers)]
+        code = "".join(rng.choice(URLSAFE) for _ in range(8))
+        created = now - timedelta(days=rng.randrange(1, 30))
+        activity_rows.append(
+            {
+                "code": code,
+                "organization_id": organization.id,
+                "title": f"{town.name_zh}{title}（第{i // len(SUMMER) + 1}期）",
+                "description": f"{town.name_zh}暑期关爱活动：欢迎志愿者报名，活动前一天会收到提醒。",
+                "kind": kind.value,
+                "plan_tasks": KIND_TASKS[kind],
+                "safety_topics": [SafetyTopic.DROWNING.value]
+                if kind in {ActivityKind.DROWNING_PATROL, ActivityKind.SAFETY_VILLAGE}
+                else [],
+                "audience": Audience.CHILDREN.value,
+                "town_id": town.id,
+                "village_id": village_id,
+                "venue": f"{town.name_zh}{'村委会活动室' if village_id else '中心小学'}",
+                "what_to_bring": "水杯、遮阳帽" if i % 2 else "",
+                "starts_at": shifts[0][0],
+                "ends_at": max(end for _, end in shifts),
+                "expected_children": rng.choice([15, 20, 30, 40]),
+                "status": ActivityStatus.PUBLISHED.value,
+                "cancel_reason": "",
+                "sequence": 1,
+                "created_by_id": coordinators.get(organization.id),
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
+        shift_plans[code] = shifts
+    _bulk(Activity, activity_rows)
+    ids = dict(db.session.execute(select(Activity.code, Activity.id).where(Activity.code.in_(list(shift_plans)))).all())
+    _bulk(
+        Shift,
+        [
+            {
+                "activity_id": ids[code],
+                "starts_at": starts,
+                "ends_at": ends,
+                "capacity": rng.choice([4, 6, 8, 10, 12, 20]),
+                "role": rng.choice(ROLES),
+            }
+            for code, shifts in shift_plans.items()
+            for starts, ends in shifts
+        ],
+    )
+    shifts = db.session.execute(
+        select(Shift.id, Shift.capacity).where(Shift.activity_id.in_(list(ids.values()))).order_by(Shift.id)
+    ).all()
+
+    def signup_rows():
+        for shift in shifts:
+            full = rng.random() < 0.125
+            taken = shift.capacity if full else rng.randrange(0, shift.capacity)
+            waiting = rng.randint(1, 3) if full else 0
+            queued = now - timedelta(hours=rng.randrange(24, 24 * 20))
+            for n, user_id in enumerate(rng.sample(volunteer_ids, min(len(volunteer_ids), taken + waiting))):
+                at = queued + timedelta(minutes=7 * n)  # the waitlist in queue order, after the confirmed
+                yield {
+                    "shift_id": shift.id,
+                    "user_id": user_id,
+                    "status": (SignupStatus.CONFIRMED if n < taken else SignupStatus.WAITLISTED).value,
+                    "queued_at": at,
+                    "confirmed_at": at if n < taken else None,
+                    "minutes": 0,
+                    "is_no_show": False,
+                }
+
+    rows = list(signup_rows())
+    _bulk(Signup, rows)
+    db.session.flush()
+    return {
+        "activities": len(ids),
+        "shifts": len(shifts),
+        "volunteers": len(volunteer_ids),
+        "coordinators": len(coordinators),
+        "confirmed": sum(1 for r in rows if r["status"] == SignupStatus.CONFIRMED.value),
+        "waitlisted": sum(1 for r in rows if r["status"] == SignupStatus.WAITLISTED.value),
+        "seconds": round(clock.perf_counter() - started, 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", required=True)
@@ -243,6 +444,9 @@ def main() -> None:
     parser.add_argument("--activities-per-year", type=int, default=1500)
     parser.add_argument("--attendance", type=int, default=60000)
     parser.add_argument("--visits", type=int, default=150000)
+    parser.add_argument(
+        "--busy-summer", action="store_true", help="205 upcoming activities and 1,000 volunteers instead (issue 14)"
+    )
     args = parser.parse_args()
     from flask_migrate import upgrade
 
@@ -255,6 +459,10 @@ def main() -> None:
     app = create_app(config)
     with app.test_request_context():
         upgrade()
+        if args.busy_summer:
+            print(busy_summer())
+            db.session.commit()
+            return
         seed_demo_data()
         db.session.commit()
         print(

@@ -48,17 +48,36 @@ def wrk(url: str, seconds: int) -> tuple[float, float]:
     return rps, p99
 
 
+def ready_sessions(app, user_ids: list[int]) -> list[tuple[str, str]]:
+    """A logged-in browser for each user, as the login page leaves one: a session row (flushed, not committed) and
+    its signed session cookie, with the CSRF token a form of that browser carries. Returns (cookie, token) pairs."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    from app.auth.models import UserSession, hash_token
+    from app.extensions import db
+
+    serializer = app.session_interface.get_signing_serializer(app)
+    csrf_signer = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token")
+    cookies = []
+    for user_id in user_ids:
+        token, raw_csrf = secrets.token_urlsafe(32), secrets.token_hex(20)
+        db.session.add(UserSession(user_id=user_id, token_hash=hash_token(token)))
+        cookie = serializer.dumps({"_user_id": token, "_fresh": True, "csrf_token": raw_csrf})
+        cookies.append((cookie, csrf_signer.dumps(raw_csrf)))
+    db.session.flush()
+    return cookies
+
+
 def prepare(url: str, public_url: str):
     """Migrate, seed the demo, and make the burst's shift and volunteers with ready session cookies."""
     os.environ["BENCH_DATABASE_URL"] = url
     os.environ["BENCH_PUBLIC_URL"] = public_url
     from flask_migrate import upgrade
-    from itsdangerous import URLSafeTimedSerializer
 
     from app.activities.models import Activity, ActivityKind
     from app.activities.services import ActivityData, ShiftData, create_activity, publish_activity
     from app.auth.codes import send_code
-    from app.auth.models import Role, User, UserSession, hash_token
+    from app.auth.models import Role, User
     from app.cli import seed_demo_data
     from app.db_types import utcnow
     from app.directory.models import Organization
@@ -86,17 +105,13 @@ def prepare(url: str, public_url: str):
         data.title = "海报报名压测（新志愿者）"
         (fresh,) = create_activity(data, by=admin)
         publish_activity(fresh, by=admin)
-        cookies = []
-        serializer = app.session_interface.get_signing_serializer(app)
-        csrf_signer = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token")
-        for i in range(BURST_USERS):
-            user = User(role=Role.VOLUNTEER, name=f"压测{i}", phone=f"135{i:08d}", password_hash="!")
-            db.session.add(user)
-            db.session.flush()
-            token, raw_csrf = secrets.token_urlsafe(32), secrets.token_hex(20)
-            db.session.add(UserSession(user_id=user.id, token_hash=hash_token(token)))
-            cookie = serializer.dumps({"_user_id": token, "_fresh": True, "csrf_token": raw_csrf})
-            cookies.append((cookie, csrf_signer.dumps(raw_csrf)))
+        users = [
+            User(role=Role.VOLUNTEER, name=f"压测{i}", phone=f"135{i:08d}", password_hash="!")
+            for i in range(BURST_USERS)
+        ]
+        db.session.add_all(users)
+        db.session.flush()
+        cookies = ready_sessions(app, [user.id for user in users])
         db.session.commit()
         newcomers = []
         for i in range(BURST_USERS):  # each has asked for a code on the join screen (the development sender)
