@@ -54,7 +54,8 @@ class StatementCounter:
         record.info["bench_fresh"] = True  # the pool skips the pre-ping at a new connection's first checkout
 
     def _checkout(self, _dbapi_connection, record, _proxy) -> None:
-        if not record.info.pop("bench_fresh", False):
+        fresh = record.info.pop("bench_fresh", False)
+        if not fresh and getattr(record._pool, "_pre_ping", False):  # a ping only when the pool is set to ping
             self.pings += 1
 
     def figures(self) -> dict:
