@@ -32,7 +32,7 @@ from app.activities.join import join_activity
 from app.activities.models import Activity, ActivityKind, ActivityStatus, Signup, SignupStatus
 from app.activities.pagecache import RenderCache
 from app.activities.qr import qr_png, qr_svg
-from app.activities.queries import activity_with_counts, signups_of, taken_places, upcoming_activities
+from app.activities.queries import CARDS_PER_PAGE, activity_cards, activity_with_counts, signups_of
 from app.activities.services import ActivityError, cancel_signup, sign_up, waitlist_position
 from app.audit.services import client_address
 from app.auth.code_routes import code_accepted
@@ -42,11 +42,12 @@ from app.auth.models import User
 from app.auth.routes import _organization_choices
 from app.auth.sessions import start_session
 from app.confirm import ask
-from app.db_types import row_id, utcnow
+from app.db_types import page_number, row_id, utcnow
 from app.directory.models import Organization, Town
 from app.directory.routes import town_choices
 from app.domain import apply
 from app.extensions import db
+from app.formatting import today
 from app.forms import phone_field, validate_fields
 from app.i18n import supported
 from app.labels import label
@@ -65,6 +66,7 @@ from app.urls import public_url
 bp = Blueprint("activities", __name__)
 # Anonymous activity pages, rendered once per version: a poster brings many scans of the same page at once.
 page_cache = RenderCache()
+list_cache = RenderCache(size=64)  # the first pages of the activity list, by filter and language
 
 
 class JoinForm(FlaskForm):
@@ -118,16 +120,48 @@ def index():
     except ValueError:
         flash(_("Please choose a valid date."), "error")
         since = None
-    activities = upcoming_activities(town_id=town_id, kind=kind, since=since)
-    shift_ids = [s.id for a in activities for s in a.shifts]
-    return render_template(
-        "activities/index.html",
-        activities=activities,
-        taken=taken_places(shift_ids),
-        towns=town_choices(),
-        kinds=[(k.value, label(k)) for k in ActivityKind],
-        filters={"town": town_id or 0, "kind": kind, "from": day if since else ""},
+    page = page_number()
+    cards, total = activity_cards(town_id=town_id, kind=kind, since=since, page=page)
+    if not cards and page > 1:  # past the end (a stale link, or fewer activities now): the first page
+        page = 1
+        cards, total = activity_cards(town_id=town_id, kind=kind, since=since, page=page)
+    filters = {"town": town_id or 0, "kind": kind, "from": day if since else ""}
+    kept = {name: value for name, value in filters.items() if value}  # the pager's links keep the filters
+
+    def page_url(number: int) -> str:
+        return url_for("activities.index", **kept, **({"page": number} if number > 1 else {}))
+
+    def render() -> str:
+        return render_template(
+            "activities/index.html",
+            cards=cards,
+            page=page,
+            pages=max(1, -(-total // CARDS_PER_PAGE)),
+            page_url=page_url,
+            towns=town_choices(),
+            kinds=[(k.value, label(k)) for k in ActivityKind],
+            filters=filters,
+        )
+
+    if current_user.is_authenticated or session.get("_flashes"):
+        return render()
+    # As for an activity's page: the key holds all the cards show (and today's date, for 今天/明天), so a cached
+    # list is never stale in places or times; the towns of the filter follow within the cache's minute.
+    key = (
+        request.host,
+        request.full_path,
+        str(get_locale()),
+        today(),
+        page,
+        total,
+        tuple((c.activity.code, c.activity.title, c.activity.kind, c.activity.starts_at, c.free) for c in cards),
+        tuple((c.organization.name_zh, c.organization.name_en, _names(c.town)) for c in cards),
     )
+    return list_cache.get_or_render(key, render)
+
+
+def _names(place) -> tuple[str, str] | None:
+    return (place.name_zh, place.name_en) if place is not None else None
 
 
 def _join_form(activity: Activity) -> JoinForm:

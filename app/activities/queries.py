@@ -3,35 +3,98 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import and_, case, func, over, select
+from sqlalchemy.orm import contains_eager, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.activities.models import Activity, ActivityKind, ActivityStatus, Shift, Signup, SignupStatus, service_minutes
 from app.db_types import utcnow
+from app.directory.models import Organization, Town
 from app.extensions import db
 
+CARDS_PER_PAGE = 20
 
-def upcoming_activities(
-    *, town_id: int | None = None, kind: str | None = None, since: datetime | None = None, limit: int | None = None
-) -> list[Activity]:
-    """Published activities not yet over, soonest first, optionally filtered by town, kind and start date."""
-    query = (
-        select(Activity)
-        .options(selectinload(Activity.organization), selectinload(Activity.town), selectinload(Activity.shifts))
-        .where(Activity.status == ActivityStatus.PUBLISHED, Activity.ends_at > utcnow())
-        .order_by(Activity.starts_at, Activity.id)
-    )
+
+class ActivityCard(NamedTuple):
+    """One activity in a list: what its card shows, with its free volunteer places summed over its shifts."""
+
+    activity: Activity
+    organization: Organization
+    town: Town | None
+    free: int
+
+
+def _upcoming(query, *, town_id: int | None, kind: str | None, since: datetime | None):
+    """``query`` limited to published activities not yet over, optionally of a town, a kind and from a date."""
+    query = query.where(Activity.status == ActivityStatus.PUBLISHED, Activity.ends_at > utcnow())
     if town_id:
         query = query.where(Activity.town_id == town_id)
     if kind in {k.value for k in ActivityKind}:
         query = query.where(Activity.kind == ActivityKind(kind))
     if since is not None:
         query = query.where(Activity.ends_at >= since)
-    if limit:
-        query = query.limit(limit)
-    return list(db.session.scalars(query))
+    return query
+
+
+@cache
+def _cards_statement():
+    """A card's free places (per activity row, a full shift counting 0) and the columns a card loads: built once,
+    since building them costs more than running them."""
+    confirmed = (
+        select(func.count(Signup.id))
+        .where(Signup.shift_id == Shift.id, Signup.status == SignupStatus.CONFIRMED)
+        .correlate(Shift)
+        .scalar_subquery()
+    )
+    left = Shift.capacity - confirmed
+    free = (
+        select(func.coalesce(func.sum(case((left > 0, left), else_=0)), 0))
+        .where(Shift.activity_id == Activity.id)
+        .correlate(Activity)
+        .scalar_subquery()
+    )
+    options = (
+        load_only(
+            Activity.code, Activity.title, Activity.kind, Activity.starts_at, Activity.organization_id, Activity.town_id
+        ),
+        load_only(Organization.name_zh, Organization.name_en),
+        load_only(Town.name_zh, Town.name_en),
+    )
+    return free, options
+
+
+def activity_cards(
+    *,
+    town_id: int | None = None,
+    kind: str | None = None,
+    since: datetime | None = None,
+    page: int = 1,
+    per_page: int = CARDS_PER_PAGE,
+) -> tuple[list[ActivityCard], int]:
+    """A page of upcoming published activities, soonest first, optionally filtered by town, kind and start date, and
+    how many there are in all (0 on a page past the end): the cards with their organization, town and free places
+    in one query, the total riding along as a window count."""
+    free, options = _cards_statement()
+    chosen = (
+        _upcoming(select(Activity.id, over(func.count()).label("total")), town_id=town_id, kind=kind, since=since)
+        .order_by(Activity.starts_at, Activity.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery("page")
+    )
+    query = (
+        select(Activity, Organization, Town, free, chosen.c.total)
+        .join(chosen, chosen.c.id == Activity.id)
+        .join(Activity.organization)
+        .outerjoin(Activity.town)
+        .options(*options)
+        .order_by(Activity.starts_at, Activity.id)
+    )
+    rows = db.session.execute(query).all()
+    return [ActivityCard(*row[:4]) for row in rows], rows[0][4] if rows else 0
 
 
 def awaiting_close(now: datetime):
