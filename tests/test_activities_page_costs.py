@@ -78,3 +78,42 @@ def test_the_list_costs_one_query_whatever_the_number_of_activities(app, make, c
         assert volunteer.client.get("/activities?page=3").status_code == 200
     assert anonymous.n == 2 + 2  # the cards (with the total), the towns of the filter
     assert signed_in.n == 2 + 5  # and the login session, the user, the unread messages
+
+
+def test_an_activity_page_costs_one_query_anonymous_or_logged_in(app, make, client, summer, count_queries):
+    with count_queries() as anonymous:
+        assert client.get(f"/a/{summer[0]}").status_code == 200
+    volunteer, _user = logged_in(app, make)
+    with count_queries() as signed_in:
+        assert volunteer.client.get(f"/a/{summer[0]}").status_code == 200
+    assert anonymous.n == 2 + 1  # the activity, its organizers, shifts and counts
+    assert signed_in.n == 2 + 4  # the same query with the volunteer's own sign-ups; session, user, unread messages
+
+
+def test_the_activity_page_shows_my_sign_ups_and_waitlist_place_from_its_one_query(app, make, count_queries):
+    activity = make.activity(shifts=[(9, 12, 1), (13, 15, 1)])
+    morning, afternoon = activity.shifts
+    first, _user = logged_in(app, make)
+    first.post(f"/a/{activity.code}/signup", {"shift_id": morning.id})
+    second, _user = logged_in(app, make)
+    second.post(f"/a/{activity.code}/signup", {"shift_id": morning.id})
+    third, _user = logged_in(app, make)
+    third.post(f"/a/{activity.code}/signup", {"shift_id": morning.id})
+    third.post(f"/a/{activity.code}/signup", {"shift_id": afternoon.id})
+    page = third.client.get(f"/a/{activity.code}?lang=en").get_data(as_text=True)
+    assert "You are number 2 on the waitlist" in page and "You are signed up" in page
+    assert "You are number 1 on the waitlist" in second.client.get(f"/a/{activity.code}?lang=en").get_data(as_text=True)
+    mine = first.client.get("/me/activities?lang=en").get_data(as_text=True)
+    cancel = re.search(r'href="(/signups/\d+/cancel)"', mine).group(1)
+    first.post(cancel, {})  # the first cancels: the second moves up and is confirmed, the third is next
+    assert "You are signed up" in second.client.get(f"/a/{activity.code}?lang=en").get_data(as_text=True)
+    page = first.client.get(f"/a/{activity.code}?lang=en").get_data(as_text=True)
+    assert '<span class="tag ok">' not in page
+    assert "You are number 1 on the waitlist" in third.client.get(f"/a/{activity.code}?lang=en").get_data(as_text=True)
+
+
+def test_the_join_page_costs_two_light_queries(client, summer, count_queries):
+    with count_queries() as counted:
+        page = client.get(f"/a/{summer[0]}/join")
+    assert page.status_code == 200
+    assert counted.n == 2 + 2  # the activity with its shifts, the organizations' names

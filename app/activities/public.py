@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -48,7 +48,7 @@ from app.directory.routes import town_choices
 from app.domain import apply
 from app.extensions import db
 from app.formatting import today
-from app.forms import phone_field, validate_fields
+from app.forms import RememberedSelect, phone_field, validate_fields
 from app.i18n import supported
 from app.labels import label
 from app.notifications.models import CodePurpose
@@ -81,7 +81,9 @@ class JoinForm(FlaskForm):
     )
     phone = phone_field(_l("Mobile number"), DataRequired(message=_l("Please enter your mobile number.")))
     code = code_field()
-    organization_id = SelectField(_l("Organization you volunteer with (optional)"), coerce=int, default=0)
+    organization_id = SelectField(
+        _l("Organization you volunteer with (optional)"), coerce=int, default=0, widget=RememberedSelect()
+    )
     consent = BooleanField(
         _l("I have read and agree to the privacy notice."),
         validators=[InputRequired(message=_l("Please agree to the privacy notice to register."))],
@@ -97,9 +99,9 @@ def _activity_or_404(code: str, *, public: bool = True) -> Activity:
         joinedload(Activity.town),
         joinedload(Activity.village),
         joinedload(Activity.coorganizers),
-        selectinload(Activity.shifts),
+        joinedload(Activity.shifts),
     ]
-    activity = db.session.scalar(select(Activity).options(*options).where(Activity.code == code))
+    activity = db.session.scalars(select(Activity).options(*options).where(Activity.code == code)).unique().first()
     if activity is None or (public and activity.status == ActivityStatus.DRAFT and not _can_see_draft(activity)):
         abort(404)
     return activity
@@ -175,17 +177,9 @@ def _join_form(activity: Activity) -> JoinForm:
 @public
 def detail(code: str):
     """The page a poster's QR code opens: kept small and script-free for old phones on weak mobile data."""
-    activity, counts = activity_with_counts(code)
+    activity, counts, mine = activity_with_counts(code, current_user.id if current_user.is_authenticated else None)
     if activity is None or (activity.status == ActivityStatus.DRAFT and not _can_see_draft(activity)):
         abort(404)
-    shift_ids = [s.id for s in activity.shifts]
-    mine = {}
-    if current_user.is_authenticated:
-        for signup in db.session.scalars(
-            select(Signup).where(Signup.user_id == current_user.id, Signup.shift_id.in_(shift_ids))
-        ):
-            if signup.status != SignupStatus.CANCELLED:
-                mine[signup.shift_id] = (signup, waitlist_position(signup))
     now = utcnow()
 
     def render() -> str:

@@ -7,7 +7,7 @@ from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, over, select
-from sqlalchemy.orm import contains_eager, load_only, selectinload
+from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.activities.models import Activity, ActivityKind, ActivityStatus, Shift, Signup, SignupStatus, service_minutes
@@ -124,30 +124,45 @@ def _count(shift_status: SignupStatus):
     )
 
 
-def activity_with_counts(code: str) -> tuple[Activity | None, dict[int, tuple[int, int]]]:
+def activity_with_counts(
+    code: str, user_id: int | None = None
+) -> tuple[Activity | None, dict[int, tuple[int, int]], dict[int, tuple[Signup, int | None]]]:
     """The activity with ``code``, its organizers and places, and each shift's confirmed and waitlisted counts, in one
-    query (the page a poster's QR code opens); returns (None, {}) when there is no such activity."""
-    rows = (
-        db.session.execute(
-            select(Shift, _count(SignupStatus.CONFIRMED), _count(SignupStatus.WAITLISTED))
-            .join(Shift.activity)
-            .options(
-                contains_eager(Shift.activity).joinedload(Activity.organization),
-                contains_eager(Shift.activity).joinedload(Activity.town),
-                contains_eager(Shift.activity).joinedload(Activity.village),
-                contains_eager(Shift.activity).joinedload(Activity.coorganizers),
-            )
-            .where(Activity.code == code)
-            .order_by(Shift.starts_at, Shift.id)
+    query (the page a poster's QR code opens); with ``user_id``, in the same query, that volunteer's own sign-ups
+    that are not cancelled, by shift, with their place on the waitlist (None when confirmed). Returns
+    (None, {}, {}) when there is no such activity."""
+    query = (
+        select(Shift, _count(SignupStatus.CONFIRMED), _count(SignupStatus.WAITLISTED))
+        .join(Shift.activity)
+        .options(
+            contains_eager(Shift.activity).joinedload(Activity.organization),
+            contains_eager(Shift.activity).joinedload(Activity.town),
+            contains_eager(Shift.activity).joinedload(Activity.village),
+            contains_eager(Shift.activity).joinedload(Activity.coorganizers),
         )
-        .unique()
-        .all()
+        .where(Activity.code == code)
+        .order_by(Shift.starts_at, Shift.id)
     )
+    if user_id is not None:
+        mine, ahead = aliased(Signup, name="mine"), aliased(Signup, name="ahead")
+        earlier = (ahead.queued_at < mine.queued_at) | ((ahead.queued_at == mine.queued_at) & (ahead.id < mine.id))
+        position = (
+            select(func.count(ahead.id) + 1)
+            .where(ahead.shift_id == mine.shift_id, ahead.status == SignupStatus.WAITLISTED, earlier)
+            .correlate(mine)
+            .scalar_subquery()
+        )
+        query = query.add_columns(mine, case((mine.status == SignupStatus.WAITLISTED, position))).outerjoin(
+            mine, (mine.shift_id == Shift.id) & (mine.user_id == user_id) & (mine.status != SignupStatus.CANCELLED)
+        )
+    rows = db.session.execute(query).unique().all()
     if not rows:
-        return None, {}
+        return None, {}, {}
     activity = rows[0][0].activity
     set_committed_value(activity, "shifts", [row[0] for row in rows])
-    return activity, {shift.id: (confirmed, waiting) for shift, confirmed, waiting in rows}
+    counts = {row[0].id: (row[1], row[2]) for row in rows}
+    own = {row[0].id: (row[3], row[4]) for row in rows if user_id is not None and row[3] is not None}
+    return activity, counts, own
 
 
 def waitlist_lengths(shift_ids: list[int]) -> dict[int, int]:
