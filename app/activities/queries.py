@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, over, select
+from sqlalchemy import and_, bindparam, case, func, over, select
 from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -124,13 +124,10 @@ def _count(shift_status: SignupStatus):
     )
 
 
-def activity_with_counts(
-    code: str, user_id: int | None = None
-) -> tuple[Activity | None, dict[int, tuple[int, int]], dict[int, tuple[Signup, int | None]]]:
-    """The activity with ``code``, its organizers and places, and each shift's confirmed and waitlisted counts, in one
-    query (the page a poster's QR code opens); with ``user_id``, in the same query, that volunteer's own sign-ups
-    that are not cancelled, by shift, with their place on the waitlist (None when confirmed). Returns
-    (None, {}, {}) when there is no such activity."""
+@cache
+def _activity_page_statement(with_user: bool):
+    """The activity page's query for ``:code`` (and the volunteer ``:user_id``): built once, since building it (the
+    aliases above all) costs more than running it."""
     query = (
         select(Shift, _count(SignupStatus.CONFIRMED), _count(SignupStatus.WAITLISTED))
         .join(Shift.activity)
@@ -140,22 +137,33 @@ def activity_with_counts(
             contains_eager(Shift.activity).joinedload(Activity.village),
             contains_eager(Shift.activity).joinedload(Activity.coorganizers),
         )
-        .where(Activity.code == code)
+        .where(Activity.code == bindparam("code"))
         .order_by(Shift.starts_at, Shift.id)
     )
-    if user_id is not None:
-        mine, ahead = aliased(Signup, name="mine"), aliased(Signup, name="ahead")
-        earlier = (ahead.queued_at < mine.queued_at) | ((ahead.queued_at == mine.queued_at) & (ahead.id < mine.id))
-        position = (
-            select(func.count(ahead.id) + 1)
-            .where(ahead.shift_id == mine.shift_id, ahead.status == SignupStatus.WAITLISTED, earlier)
-            .correlate(mine)
-            .scalar_subquery()
-        )
-        query = query.add_columns(mine, case((mine.status == SignupStatus.WAITLISTED, position))).outerjoin(
-            mine, (mine.shift_id == Shift.id) & (mine.user_id == user_id) & (mine.status != SignupStatus.CANCELLED)
-        )
-    rows = db.session.execute(query).unique().all()
+    if not with_user:
+        return query
+    mine, ahead = aliased(Signup, name="mine"), aliased(Signup, name="ahead")
+    earlier = (ahead.queued_at < mine.queued_at) | ((ahead.queued_at == mine.queued_at) & (ahead.id < mine.id))
+    position = (
+        select(func.count(ahead.id) + 1)
+        .where(ahead.shift_id == mine.shift_id, ahead.status == SignupStatus.WAITLISTED, earlier)
+        .correlate(mine)
+        .scalar_subquery()
+    )
+    own = (mine.shift_id == Shift.id) & (mine.user_id == bindparam("user_id")) & (mine.status != SignupStatus.CANCELLED)
+    return query.add_columns(mine, case((mine.status == SignupStatus.WAITLISTED, position))).outerjoin(mine, own)
+
+
+def activity_with_counts(
+    code: str, user_id: int | None = None
+) -> tuple[Activity | None, dict[int, tuple[int, int]], dict[int, tuple[Signup, int | None]]]:
+    """The activity with ``code``, its organizers and places, and each shift's confirmed and waitlisted counts, in one
+    query (the page a poster's QR code opens); with ``user_id``, in the same query, that volunteer's own sign-ups
+    that are not cancelled, by shift, with their place on the waitlist (None when confirmed). Returns
+    (None, {}, {}) when there is no such activity."""
+    query = _activity_page_statement(user_id is not None)
+    params = {"code": code} if user_id is None else {"code": code, "user_id": user_id}
+    rows = db.session.execute(query, params).unique().all()
     if not rows:
         return None, {}, {}
     activity = rows[0][0].activity
