@@ -59,7 +59,7 @@ def test_free_places_on_a_card_count_confirmed_sign_ups_and_never_below_zero(app
     assert "4 volunteer places free" in volunteer.client.get("/activities?lang=en").get_data(as_text=True)
 
 
-def test_the_cached_list_shows_fresh_places_after_a_sign_up(app, make, client):
+def test_the_cached_list_and_cards_show_fresh_places_after_a_sign_up(app, make, client):
     activity = make.activity(shifts=[(9, 12, 2)])
     assert "2 volunteer places free" in client.get("/activities?lang=en").get_data(as_text=True)
     volunteer, _user = logged_in(app, make)
@@ -68,6 +68,7 @@ def test_the_cached_list_shows_fresh_places_after_a_sign_up(app, make, client):
     other, _user = logged_in(app, make)
     other.post(f"/a/{activity.code}/signup", {"shift_id": activity.shifts[0].id})
     assert "Full — waitlist open" in client.get("/activities?lang=en").get_data(as_text=True)
+    assert "Full — waitlist open" in other.client.get("/activities?lang=en").get_data(as_text=True)
 
 
 def test_the_list_costs_one_query_whatever_the_number_of_activities(app, make, client, summer, count_queries):

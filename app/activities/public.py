@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, RadioField, SelectField, StringField
@@ -66,7 +67,7 @@ from app.urls import public_url
 bp = Blueprint("activities", __name__)
 # Anonymous activity pages, rendered once per version: a poster brings many scans of the same page at once.
 page_cache = RenderCache()
-list_cache = RenderCache(size=64)  # the first pages of the activity list, by filter and language
+list_cache = RenderCache(size=128)  # the activity list's pages and their cards, by filter and language
 
 
 class JoinForm(FlaskForm):
@@ -133,10 +134,24 @@ def index():
     def page_url(number: int) -> str:
         return url_for("activities.index", **kept, **({"page": number} if number > 1 else {}))
 
+    # The key holds all the cards show (and today's date, for 今天/明天), so cached cards are never stale in places
+    # or times; they are the same for everyone, logged in or not.
+    shown = (
+        request.host,
+        str(get_locale()),
+        today(),
+        tuple((c.activity.code, c.activity.title, c.activity.kind, c.activity.starts_at, c.free) for c in cards),
+        tuple((c.organization.name_zh, c.organization.name_en, _names(c.town)) for c in cards),
+    )
+    cards_html = list_cache.get_or_render(
+        ("cards", *shown), lambda: render_template("activities/_cards.html", cards=cards)
+    )
+
     def render() -> str:
         return render_template(
             "activities/index.html",
             cards=cards,
+            cards_html=Markup(cards_html),  # noqa: S704 -- our own template's output, escaped as it was rendered
             page=page,
             pages=max(1, -(-total // CARDS_PER_PAGE)),
             page_url=page_url,
@@ -147,19 +162,8 @@ def index():
 
     if current_user.is_authenticated or session.get("_flashes"):
         return render()
-    # As for an activity's page: the key holds all the cards show (and today's date, for 今天/明天), so a cached
-    # list is never stale in places or times; the towns of the filter follow within the cache's minute.
-    key = (
-        request.host,
-        request.full_path,
-        str(get_locale()),
-        today(),
-        page,
-        total,
-        tuple((c.activity.code, c.activity.title, c.activity.kind, c.activity.starts_at, c.free) for c in cards),
-        tuple((c.organization.name_zh, c.organization.name_en, _names(c.town)) for c in cards),
-    )
-    return list_cache.get_or_render(key, render)
+    # For anonymous visitors the whole page (the towns of the filter follow within the cache's minute).
+    return list_cache.get_or_render(("page", request.full_path, page, total, *shown), render)
 
 
 def _names(place) -> tuple[str, str] | None:
