@@ -96,6 +96,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", help="profile this page instead of timing (on SQLite, or with --on-postgresql)")
     parser.add_argument("--on-postgresql", action="store_true")
+    parser.add_argument("--only", default="", help="time only the pages whose name contains this")
     args = parser.parse_args()
     base = make_url(args.admin_url)
     name = f"shouhu_pages_{uuid.uuid4().hex[:8]}"
@@ -117,7 +118,7 @@ def main() -> None:
             results: dict[tuple[str, str], list[float]] = {}
             sizes, statements = {}, {}
             for _round in range(args.rounds):
-                for page in built["SQLite"][1]:
+                for page in [p for p in built["SQLite"][1] if args.only in p]:
                     for db_name, (app, pages) in built.items():
                         client, path = pages[page]
                         rate, size, per_request = measure(app, client, path, args.requests)
@@ -125,7 +126,7 @@ def main() -> None:
                         sizes[page], statements[(page, db_name)] = size, per_request
             print("| page | SQLite req/s | PostgreSQL req/s | HTML bytes | statements (SQLite / PostgreSQL) |")
             print("|---|---:|---:|---:|---|")
-            for page in built["SQLite"][1]:
+            for page in [p for p in built["SQLite"][1] if args.only in p]:
                 lite, pg = (statistics.median(results[(page, d)]) for d in ("SQLite", "PostgreSQL"))
                 counts = " / ".join(f"{statements[(page, d)]:g}" for d in ("SQLite", "PostgreSQL"))
                 print(f"| {page} | {lite:,.0f} | {pg:,.0f} | {sizes[page]:,} | {counts} |")
