@@ -139,6 +139,68 @@ class Factory:
             db.session.expunge_all()
             return loaded
 
+    def busy_summer(self, activities: int = 205, volunteers: int = 40) -> list[str]:
+        """A county's busy summer in bulk (no services, so it is fast): ``activities`` published ones in the coming
+        weeks across the towns and organizations, 2–3 shifts each, and ``volunteers`` who signed up here and there
+        (some shifts full, with a waitlist); returns the activities' codes, soonest first."""
+        from datetime import timedelta
+
+        from sqlalchemy import insert
+
+        from app.activities.models import Activity, ActivityKind, ActivityStatus, Shift, Signup, SignupStatus
+        from app.db_types import utcnow
+
+        with self.app.app_context():
+            now = utcnow().replace(minute=0, second=0, microsecond=0)
+            orgs = db.session.scalars(select(Organization.id).order_by(Organization.id)).all()
+            towns = db.session.scalars(select(Town.id).order_by(Town.id)).all()
+            kinds = list(ActivityKind)
+            rows = []
+            for i in range(activities):
+                start = now + timedelta(days=1 + i // 8, hours=i % 8)
+                rows.append(
+                    {
+                        "organization_id": orgs[i % len(orgs)],
+                        "town_id": towns[i % len(towns)] if i % 5 else None,
+                        "title": f"暑期活动{i:03d}",
+                        "kind": kinds[i % len(kinds)],
+                        "starts_at": start,
+                        "ends_at": start + timedelta(hours=6),
+                        "status": ActivityStatus.PUBLISHED,
+                    }
+                )
+            db.session.execute(insert(Activity), rows)
+            listed = db.session.execute(
+                select(Activity.id, Activity.code, Activity.starts_at).where(Activity.title.like("暑期活动%"))
+            ).all()
+            shifts = [
+                {
+                    "activity_id": a,
+                    "starts_at": start + timedelta(hours=2 * k),
+                    "ends_at": start + timedelta(hours=2 * k + 2),
+                    "capacity": 5 * (k + 1),
+                }
+                for a, _code, start in listed
+                for k in range(2 + a % 2)
+            ]
+            db.session.execute(insert(Shift), shifts)
+            users = [
+                {"role": Role.VOLUNTEER, "name": f"志愿者{n}", "phone": f"139{n:08d}", "password_hash": "!"}
+                for n in range(volunteers)
+            ]
+            db.session.execute(insert(User), users)
+            user_ids = db.session.scalars(select(User.id).where(User.phone.like("139%"))).all()
+            shift_rows = db.session.execute(select(Shift.id, Shift.capacity).order_by(Shift.id)).all()
+            signups, turn = [], itertools.cycle(user_ids)
+            for n, (shift_id, capacity) in enumerate(shift_rows):  # a quarter empty ... every seventh full, 2 waiting
+                confirmed = capacity if n % 7 == 0 else capacity * (n % 4) // 4
+                for k in range(confirmed + (2 if n % 7 == 0 else 0)):
+                    status = SignupStatus.CONFIRMED if k < confirmed else SignupStatus.WAITLISTED
+                    signups.append({"shift_id": shift_id, "user_id": next(turn), "status": status})
+            db.session.execute(insert(Signup), signups)
+            db.session.commit()
+            return [code for _id, code, _start in sorted(listed, key=lambda row: (row[2], row[0]))]
+
     def child(self, village_id: int, *, name: str = "王小明", birth=None, id_number: str | None = None, **values):
         from datetime import date
 

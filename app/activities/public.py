@@ -20,8 +20,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -32,7 +33,7 @@ from app.activities.join import join_activity
 from app.activities.models import Activity, ActivityKind, ActivityStatus, Shift, Signup, SignupStatus
 from app.activities.pagecache import RenderCache
 from app.activities.qr import qr_png, qr_svg
-from app.activities.queries import activity_with_counts, signups_of, taken_places, upcoming_activities
+from app.activities.queries import CARDS_PER_PAGE, activity_cards, activity_with_counts, signups_of
 from app.activities.services import ActivityError, cancel_signup, sign_up, waitlist_position
 from app.audit.services import client_address
 from app.auth.code_routes import code_accepted
@@ -42,12 +43,13 @@ from app.auth.models import User
 from app.auth.routes import _organization_choices
 from app.auth.sessions import start_session
 from app.confirm import ask
-from app.db_types import row_id, utcnow
+from app.db_types import page_number, row_id, utcnow
 from app.directory.models import Organization, Town
 from app.directory.routes import town_choices
 from app.domain import apply
 from app.extensions import db
-from app.forms import phone_field, validate_fields
+from app.formatting import today
+from app.forms import RememberedSelect, phone_field, validate_fields
 from app.i18n import supported
 from app.labels import label
 from app.notifications.models import CodePurpose
@@ -65,6 +67,7 @@ from app.urls import public_url
 bp = Blueprint("activities", __name__)
 # Anonymous activity pages, rendered once per version: a poster brings many scans of the same page at once.
 page_cache = RenderCache()
+list_cache = RenderCache(size=128)  # the activity list's pages and their cards, by filter and language
 
 
 class JoinForm(FlaskForm):
@@ -79,7 +82,9 @@ class JoinForm(FlaskForm):
     )
     phone = phone_field(_l("Mobile number"), DataRequired(message=_l("Please enter your mobile number.")))
     code = code_field()
-    organization_id = SelectField(_l("Organization you volunteer with (optional)"), coerce=int, default=0)
+    organization_id = SelectField(
+        _l("Organization you volunteer with (optional)"), coerce=int, default=0, widget=RememberedSelect()
+    )
     consent = BooleanField(
         _l("I have read and agree to the privacy notice."),
         validators=[InputRequired(message=_l("Please agree to the privacy notice to register."))],
@@ -95,9 +100,9 @@ def _activity_or_404(code: str, *, public: bool = True) -> Activity:
         joinedload(Activity.town),
         joinedload(Activity.village),
         joinedload(Activity.coorganizers),
-        selectinload(Activity.shifts),
+        joinedload(Activity.shifts),
     ]
-    activity = db.session.scalar(select(Activity).options(*options).where(Activity.code == code))
+    activity = db.session.scalars(select(Activity).options(*options).where(Activity.code == code)).unique().first()
     if activity is None or (public and activity.status == ActivityStatus.DRAFT and not _can_see_draft(activity)):
         abort(404)
     return activity
@@ -118,16 +123,51 @@ def index():
     except ValueError:
         flash(_("Please choose a valid date."), "error")
         since = None
-    activities = upcoming_activities(town_id=town_id, kind=kind, since=since)
-    shift_ids = [s.id for a in activities for s in a.shifts]
-    return render_template(
-        "activities/index.html",
-        activities=activities,
-        taken=taken_places(shift_ids),
-        towns=town_choices(),
-        kinds=[(k.value, label(k)) for k in ActivityKind],
-        filters={"town": town_id or 0, "kind": kind, "from": day if since else ""},
+    page = page_number()
+    cards, total = activity_cards(town_id=town_id, kind=kind, since=since, page=page)
+    if not cards and page > 1:  # past the end (a stale link, or fewer activities now): the first page
+        page = 1
+        cards, total = activity_cards(town_id=town_id, kind=kind, since=since, page=page)
+    filters = {"town": town_id or 0, "kind": kind, "from": day if since else ""}
+    kept = {name: value for name, value in filters.items() if value}  # the pager's links keep the filters
+
+    def page_url(number: int) -> str:
+        return url_for("activities.index", **kept, **({"page": number} if number > 1 else {}))
+
+    # The key holds all the cards show (and today's date, for 今天/明天), so cached cards are never stale in places
+    # or times; they are the same for everyone, logged in or not.
+    shown = (
+        request.host,
+        str(get_locale()),
+        today(),
+        tuple((c.activity.code, c.activity.title, c.activity.kind, c.activity.starts_at, c.free) for c in cards),
+        tuple((c.organization.name_zh, c.organization.name_en, _names(c.town)) for c in cards),
     )
+    cards_html = list_cache.get_or_render(
+        ("cards", *shown), lambda: render_template("activities/_cards.html", cards=cards)
+    )
+
+    def render() -> str:
+        return render_template(
+            "activities/index.html",
+            cards=cards,
+            cards_html=Markup(cards_html),  # noqa: S704 -- our own template's output, escaped as it was rendered
+            page=page,
+            pages=max(1, -(-total // CARDS_PER_PAGE)),
+            page_url=page_url,
+            towns=town_choices(),
+            kinds=[(k.value, label(k)) for k in ActivityKind],
+            filters=filters,
+        )
+
+    if current_user.is_authenticated or session.get("_flashes"):
+        return render()
+    # For anonymous visitors the whole page (the towns of the filter follow within the cache's minute).
+    return list_cache.get_or_render(("page", request.full_path, page, total, *shown), render)
+
+
+def _names(place) -> tuple[str, str] | None:
+    return (place.name_zh, place.name_en) if place is not None else None
 
 
 def _join_form(activity: Activity) -> JoinForm:
@@ -141,17 +181,9 @@ def _join_form(activity: Activity) -> JoinForm:
 @public
 def detail(code: str):
     """The page a poster's QR code opens: kept small and script-free for old phones on weak mobile data."""
-    activity, counts = activity_with_counts(code)
+    activity, counts, mine = activity_with_counts(code, current_user.id if current_user.is_authenticated else None)
     if activity is None or (activity.status == ActivityStatus.DRAFT and not _can_see_draft(activity)):
         abort(404)
-    shift_ids = [s.id for s in activity.shifts]
-    mine = {}
-    if current_user.is_authenticated:
-        for signup in db.session.scalars(
-            select(Signup).where(Signup.user_id == current_user.id, Signup.shift_id.in_(shift_ids))
-        ):
-            if signup.status != SignupStatus.CANCELLED:
-                mine[signup.shift_id] = (signup, waitlist_position(signup))
     now = utcnow()
 
     def render() -> str:

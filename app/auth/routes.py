@@ -134,8 +134,10 @@ def logout():
 
 
 def _organization_choices() -> list[tuple[int, str]]:
-    organizations = db.session.scalars(
-        select(Organization).where(Organization.is_active).order_by(Organization.sort_order, Organization.name_zh)
+    organizations = db.session.execute(  # names only: a light query for the ~50 options of a public form
+        select(Organization.id, Organization.name_zh, Organization.name_en)
+        .where(Organization.is_active)
+        .order_by(Organization.sort_order, Organization.name_zh)
     )
     return [(0, _("— none —"))] + [(o.id, localized_name(o)) for o in organizations]
 

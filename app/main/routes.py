@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.activities.queries import taken_places, upcoming_activities
+from app.activities.queries import activity_cards
 from app.auth.models import Role
 from app.childcare.services import today
 from app.db_types import utcnow
@@ -75,10 +75,9 @@ def index():
         actions = [item for i, item in enumerate(shown) if item[1] not in {e for _l, e in shown[:i]}]
     summary = ROLE_SUMMARIES.get(current_user.role) if current_user.is_authenticated else None
     work = home_work(current_user, today(), utcnow()) if current_user.is_authenticated else None
-    upcoming = upcoming_activities(limit=8)
-    taken = taken_places([s.id for a in upcoming for s in a.shifts])
+    upcoming, _total = activity_cards(per_page=8)
     return render_template(
-        "main/index.html", actions=actions, summary=summary, upcoming=upcoming, taken=taken, work=work, today=today()
+        "main/index.html", actions=actions, summary=summary, upcoming=upcoming, work=work, today=today()
     )
 
 
