@@ -33,6 +33,7 @@ class StatementCounter:
 
     def __init__(self, engine) -> None:
         self.reset()
+        self.pre_ping = bool(getattr(engine.pool, "_pre_ping", False))  # the app pings no more (app/dbcheck.py)
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine, "commit", self._end)
         event.listen(engine, "rollback", self._end)
@@ -55,7 +56,7 @@ class StatementCounter:
 
     def _checkout(self, _dbapi_connection, record, _proxy) -> None:
         fresh = record.info.pop("bench_fresh", False)
-        if not fresh and getattr(record._pool, "_pre_ping", False):  # a ping only when the pool is set to ping
+        if not fresh and self.pre_ping:  # a ping only when the pool is set to ping
             self.pings += 1
 
     def figures(self) -> dict:
