@@ -129,6 +129,8 @@ class Config:
     DELIVERY_RETRY_MINUTES = (1, 5, 30, 120)
     # How many reverse proxies stand in front (their X-Forwarded-For is trusted): the throttle needs real addresses.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # Flask-Migrate (and alembic) only where migrations run: None = when the app is made for a `flask` command.
+    BIND_MIGRATE: bool | None = None
 
 
 class DevelopmentConfig(Config):
@@ -145,6 +147,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    BIND_MIGRATE = True
     SECRET_KEY = "testing-only-secret-key"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = _normalise_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashing for tests only

@@ -85,8 +85,9 @@ def prepare(url: str, public_url: str):
     from app.notifications.channels import DEV_SENT
     from app.notifications.models import CodePurpose
     from app.timeutils import local_to_utc, to_local
-    from bench.wsgi_bench import app
+    from bench.wsgi_bench import create_bench_app
 
+    app = create_bench_app(url, public_url, migrations=True)
     with app.test_request_context():
         upgrade()
         seed_demo_data()

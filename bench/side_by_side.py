@@ -111,7 +111,7 @@ def prepare(server: Server) -> None:
     from bench.generate import busy_summer
     from bench.wsgi_bench import create_bench_app
 
-    server.app = app = create_bench_app(server.url, f"http://127.0.0.1:{server.port}")
+    server.app = app = create_bench_app(server.url, f"http://127.0.0.1:{server.port}", migrations=True)
     with app.test_request_context():
         upgrade()
         written = busy_summer(weeks=SUMMER_WEEKS)

@@ -26,6 +26,7 @@ from config import TestingConfig
 
 class BenchConfig(TestingConfig):
     TESTING = False
+    BIND_MIGRATE = None  # a served worker as production has it: no Flask-Migrate, no alembic
 
 
 class StatementCounter:
@@ -105,9 +106,12 @@ def count_statements(app: Flask) -> StatementCounter:
     return counter
 
 
-def create_bench_app(url: str, public_url: str = "http://127.0.0.1:8000", *, statements: bool = False) -> Flask:
+def create_bench_app(
+    url: str, public_url: str = "http://127.0.0.1:8000", *, statements: bool = False, migrations: bool = False
+) -> Flask:
     config = BenchConfig()
     config.SQLALCHEMY_DATABASE_URI = url
+    config.BIND_MIGRATE = migrations or None
     config.PUBLIC_BASE_URL = public_url
     bench_app = create_app(config)
 

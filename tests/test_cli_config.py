@@ -196,3 +196,33 @@ def test_the_demo_compliance_page_shows_passes_and_failures(app, runner):
     assert "Hekou Town (late)" in r8 and "Huangniupu Town (not submitted)" in r8 and "Fengzhou" not in r8
     overview = auth.client.get("/reports/progress?year=2026&lang=en").get_data(as_text=True)
     assert overview.count("Not submitted") == 7  # Fengzhou and Tangzang have reported; Shuangshipu has not yet
+
+
+def test_a_web_worker_leaves_out_alembic_and_the_command_line_migrates(tmp_path):
+    """gunicorn's app has no Flask-Migrate (alembic is ~12 MiB a worker); `flask --app wsgi db` still migrates."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "SHOUHU_ENV": "development", "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite3'}"}
+    served = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, wsgi; print(sorted(m for m in sys.modules if m.startswith(('alembic', 'flask_migrate'))))",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert served.returncode == 0, served.stderr
+    assert served.stdout.strip() == "[]"
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db"]
+    upgraded = subprocess.run([*flask, "upgrade"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert upgraded.returncode == 0, upgraded.stderr
+    current = subprocess.run([*flask, "current"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert current.returncode == 0 and "(head)" in current.stdout, current.stdout + current.stderr
