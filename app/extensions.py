@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from weakref import WeakKeyDictionary
+
+from flask import has_request_context, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
+from psycopg.pq import TransactionStatus
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -24,7 +30,64 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+_READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_AUTOCOMMIT_VARIANTS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+class Session(FlaskSession):
+    """``db.session``. On PostgreSQL a reading request (GET, HEAD) reads in autocommit until it first writes.
+
+    psycopg sends ``BEGIN`` as a round trip of its own before a transaction's first statement, and the ``ROLLBACK``
+    that ends the request is another: a page that only reads paid two round trips besides its queries. A reading
+    request's transactions therefore use the engine in autocommit (the same pool); each statement reads what READ
+    COMMITTED would have let it read anyway (its own snapshot). Its first statement that writes or locks begins a
+    real transaction first (``_begin_before_writing``), so what a GET writes (the language hook, the inbox's read
+    marks) is still atomic and is committed or rolled back as before. SQLite is left as it is: its ``BEGIN`` costs
+    no round trip.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        engine = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        if bind is None and isinstance(engine, Engine) and engine.dialect.name == "postgresql" and _reading():
+            return _reads_first(engine)
+        return engine
+
+
+def _reading() -> bool:
+    return has_request_context() and request.method in _READING_METHODS
+
+
+def _reads_first(engine: Engine) -> Engine:
+    """The engine in autocommit, marked ``reads_first`` (one per engine; it shares the engine's pool)."""
+    variant = _AUTOCOMMIT_VARIANTS.get(engine)
+    if variant is None:
+        variant = _AUTOCOMMIT_VARIANTS[engine] = engine.execution_options(
+            isolation_level="AUTOCOMMIT", reads_first=True
+        )
+    return variant
+
+
+# What takes a lock in a SELECT: that lock would end with the statement outside a transaction.
+_LOCKING = re.compile(r"\bFOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b|pg_advisory", re.I)
+
+
+def _plain_read(statement: str) -> bool:
+    """What a reads-first connection may run outside a transaction: a SELECT that takes no lock. Anything else (a
+    write, ``SELECT ... FOR UPDATE``, an advisory lock, a SAVEPOINT, a ``WITH`` that could write) begins one."""
+    return statement.lstrip()[:6].upper() == "SELECT" and not _LOCKING.search(statement)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _begin_before_writing(connection, cursor, statement, parameters, context, executemany) -> None:
+    """A reads-first connection begins a transaction before its first statement that writes or locks."""
+    if not connection.get_execution_options().get("reads_first"):
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection.info.transaction_status == TransactionStatus.IDLE and not _plain_read(statement):
+        cursor.execute("BEGIN")
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()

@@ -176,8 +176,8 @@ def count(server: Server) -> None:
             status, body = get(server.port, f"/bench/statements?path={quote(page.path, safe='')}", page.cookie)
             answers.append(json.loads(body))
             assert status == 200 and answers[-1]["status"] == 200, (server.name, page.path, answers[-1])
-        usual = statistics.mode(a["statements"] for a in answers)
-        server.counts[page.label] = next(a for a in answers if a["statements"] == usual)
+        usual = statistics.mode((a["round_trips"], a["statements"]) for a in answers)
+        server.counts[page.label] = next(a for a in answers if (a["round_trips"], a["statements"]) == usual)
 
 
 def workers_rss(server: Server) -> list[float]:
@@ -250,7 +250,8 @@ def report(servers: list[Server], args, bursts: list, rss: dict, load: tuple) ->
         f"-c{args.connections} -d{args.seconds}s` per page, gunicorn with {WORKERS} sync workers per database; "
         f"load average before {load[0]:.1f}, after {load[1]:.1f} ({os.cpu_count()} cores).",
         "",
-        "| page | database | req/s | p99 ms | % of baseline | bytes | statements/request | req/s by round | errors |",
+        "| page | database | req/s | p99 ms | % of baseline | bytes | statements (round trips on PostgreSQL) "
+        "| req/s by round | errors |",
         "|---|---|---:|---:|---:|---:|---:|---|---:|",
     ]
     for page_index in range(len(servers[0].pages)):
@@ -262,6 +263,9 @@ def report(servers: list[Server], args, bursts: list, rss: dict, load: tuple) ->
             figures = server.counts[page.label]
             detail = (
                 f"{figures['statements']} ({figures['pings']} ping, {figures['begins']} BEGIN) + {figures['ends']} end"
+                if figures["round_trips"] is None
+                else f"{figures['round_trips']} = {figures['statements']} + {figures['begins']} BEGIN "
+                f"+ {figures['ends']} end"
             )
             lines.append(
                 f"| {page.label} | {server.name} | {statistics.median(r[0] for r in runs):,.0f} "
@@ -270,9 +274,11 @@ def report(servers: list[Server], args, bursts: list, rss: dict, load: tuple) ->
             )
     lines += [
         "",
-        "Statements/request: every statement the page sends through a cursor (SQLite's `BEGIN` included) plus the "
-        'pool\'s pre-ping `SELECT 1`; "+ n end" is the COMMITs and ROLLBACKs besides (each a round trip too). Counted '
-        "in the served app (`/bench/statements`), the most frequent of five warm requests.",
+        "Per request, counted in the served app (`/bench/statements`), the most frequent of five warm requests. "
+        "SQLite: every statement the page sends through a cursor (its `BEGIN` included) plus the pool's pre-ping "
+        '`SELECT 1`; "+ n end" is the COMMITs and ROLLBACKs besides. PostgreSQL: the round trips on the wire, read '
+        "from libpq's own trace (`bench/wire.py`): statements + the `BEGIN`s + the COMMITs and ROLLBACKs psycopg "
+        "sent.",
         "",
         "| database | worker RSS MiB after the pages | after the bursts | first response after start |",
         "|---|---|---|---:|",

@@ -21,6 +21,7 @@ from sqlalchemy import event, func, select
 from app import create_app
 from app.directory.models import Town
 from app.extensions import db
+from bench.wire import WireRecorder
 from config import TestingConfig
 
 
@@ -30,11 +31,14 @@ class BenchConfig(TestingConfig):
 
 
 class StatementCounter:
-    """Counts what one process sends to its database; installed on the bench app's engine only."""
+    """Counts what one process sends to its database; installed on the bench app's engine only. On PostgreSQL the
+    round trips are read from libpq's own trace of the wire (``bench/wire.py``): psycopg's ``BEGIN``, ``COMMIT``
+    and ``ROLLBACK`` are sent by the driver itself, where no statement event sees them."""
 
     def __init__(self, engine) -> None:
-        self.reset()
         self.pre_ping = bool(getattr(engine.pool, "_pre_ping", False))  # the app pings no more (app/dbcheck.py)
+        self.wire = WireRecorder(engine) if engine.dialect.name == "postgresql" else None
+        self.reset()
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine, "commit", self._end)
         event.listen(engine, "rollback", self._end)
@@ -43,6 +47,8 @@ class StatementCounter:
 
     def reset(self) -> None:
         self.statements, self.begins, self.pings, self.ends = 0, 0, 0, 0
+        if self.wire is not None:
+            self.wire.start()
 
     def _statement(self, connection, cursor, statement, *_args) -> None:
         self.statements += 1
@@ -61,9 +67,20 @@ class StatementCounter:
             self.pings += 1
 
     def figures(self) -> dict:
+        """SQLite: statements through a cursor (its ``BEGIN`` included) and COMMIT/ROLLBACK calls. PostgreSQL: the
+        round trips on the wire, of which statements (the pre-ping included) and BEGINs, COMMITs and ROLLBACKs."""
+        if self.wire is not None:
+            wire = self.wire.stop()
+            return {
+                "round_trips": wire.round_trips,
+                "statements": wire.statements,
+                "begins": wire.begins,
+                "pings": self.pings,
+                "ends": wire.ends,
+            }
         return {
+            "round_trips": None,
             "statements": self.statements + self.pings,
-            "cursor": self.statements,
             "begins": self.begins,
             "pings": self.pings,
             "ends": self.ends,

@@ -25,6 +25,7 @@ from app import create_app
 from app.directory.reference import load_reference_data
 from app.extensions import db
 from app.jobs import huey
+from app.notifications.channels import DEV_SENT
 from config import TestingConfig, _normalise_database_url
 from tests import (
     pgbouncer,
@@ -186,6 +187,7 @@ def app(migrated_app):
     outer = connection.begin()
     engines[None] = connection
     huey.flush()  # nothing queued by an earlier test
+    DEV_SENT.clear()  # nor sent: the development outbox keeps the last 100, so counts would depend on the order
     try:
         yield migrated_app
     finally:

@@ -78,7 +78,7 @@ def test_the_list_costs_one_query_whatever_the_number_of_activities(app, make, c
     with count_queries() as signed_in:
         assert volunteer.client.get("/activities?page=3").status_code == 200
     assert anonymous.n == 2 + 2  # the cards (with the total), the towns of the filter
-    assert signed_in.n == 2 + 4  # and the user with its login session (one statement), the unread messages
+    assert signed_in.n == 2 + 3  # and the user with its login session and unread messages (one statement)
 
 
 def test_an_activity_page_costs_one_query_anonymous_or_logged_in(app, make, client, summer, count_queries):
@@ -88,7 +88,7 @@ def test_an_activity_page_costs_one_query_anonymous_or_logged_in(app, make, clie
     with count_queries() as signed_in:
         assert volunteer.client.get(f"/a/{summer[0]}").status_code == 200
     assert anonymous.n == 2 + 1  # the activity, its organizers, shifts and counts
-    assert signed_in.n == 2 + 3  # the same query with the volunteer's own sign-ups; the user with its session; unread
+    assert signed_in.n == 2 + 2  # the same query with the volunteer's own sign-ups; the user (session, unread)
 
 
 def test_the_activity_page_shows_my_sign_ups_and_waitlist_place_from_its_one_query(app, make, count_queries):

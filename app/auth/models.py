@@ -79,6 +79,8 @@ class User(UserMixin, db.Model):
     # The raw token of the login session this object was loaded for; Flask-Login stores it as the "user id",
     # so a revoked session row logs the browser out even if its cookie is replayed.
     session_token = None  # type: str | None (not a column)
+    # Unread messages, counted in the same statement as the login (the page header shows them); None when not.
+    unread_count = None  # type: int | None (not a column)
 
     @property
     def has_password(self) -> bool:

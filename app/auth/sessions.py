@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.audit.services import SYSTEM, client_address, record
 from app.auth.models import LoginThrottle, User, UserSession, hash_token
@@ -21,11 +21,19 @@ from app.extensions import db
 
 
 def load_user_from_session(token: str) -> User | None:
-    """Flask-Login's user loader: the active account behind a live, unexpired session token, or None (one
-    statement: every logged-in request runs it)."""
+    """Flask-Login's user loader: the active account behind a live, unexpired session token, or None; with it, for
+    the page header, the account's unread messages. One statement: every logged-in request runs it."""
+    from app.notifications.models import Message
+
     oldest = utcnow() - current_app.config["REMEMBER_COOKIE_DURATION"]
-    user = db.session.scalar(
-        select(User)
+    unread = (
+        select(func.count(Message.id))
+        .where(Message.recipient_id == User.id, Message.read_at.is_(None))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        select(User, unread)
         .join(UserSession, UserSession.user_id == User.id)
         .where(
             UserSession.token_hash == hash_token(token),
@@ -33,9 +41,10 @@ def load_user_from_session(token: str) -> User | None:
             UserSession.created_at >= oldest,
             User.is_active.is_(True),
         )
-    )
-    if user is None:
+    ).first()
+    if row is None:
         return None
+    user, user.unread_count = row
     user.session_token = token
     return user
 

@@ -121,10 +121,13 @@ def unread_count(user: User) -> int:
 
 
 def unread_messages() -> int:
-    """For the page header: the logged-in account's unread messages."""
+    """For the page header: the logged-in account's unread messages, as counted with its login when it was."""
     from flask_login import current_user
 
-    return unread_count(current_user) if current_user.is_authenticated else 0
+    if not current_user.is_authenticated:
+        return 0
+    counted = current_user.unread_count
+    return unread_count(current_user) if counted is None else counted
 
 
 def mark_read(user: User, up_to_id: int) -> int:
