@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select
@@ -16,6 +14,7 @@ from app.directory.reference import load_reference_data
 from app.extensions import db
 from tests.conftest import DATABASES, make_test_config, new_database_url
 from tests.factories import Factory
+from tests.threads import start_together
 
 # Also through pgbouncer in transaction mode (tests/conftest.py).
 pytestmark = pytest.mark.pgbouncer
@@ -41,26 +40,18 @@ def concurrent_app(request, tmp_path_factory):
 def test_concurrent_sign_ups_never_exceed_capacity(concurrent_app):
     app = concurrent_app
     shift_id, user_ids = Factory(app).shift_with_volunteers(VOLUNTEERS, CAPACITY, title="并发测试")
-    barrier = threading.Barrier(len(user_ids), timeout=30)  # a starved connection pool fails, never hangs
-    errors: list[BaseException] = []
 
-    def volunteer(user_id: int) -> None:
-        try:
+    def volunteer(user_id: int):
+        def job(go) -> None:
             with app.test_request_context():
-                user = db.session.get(User, user_id)
-                barrier.wait()
+                user = db.session.get(User, user_id)  # loaded first: every thread holds a connection while it waits
+                go()
                 sign_up(shift_id, user)
                 db.session.commit()
-        except BaseException as error:
-            errors.append(error)
 
-    threads = [threading.Thread(daemon=True, target=volunteer, args=(uid,)) for uid in user_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread still runs after a minute"
-    assert errors == []
+        return job
+
+    start_together([volunteer(uid) for uid in user_ids])
     with app.app_context():
         signups = db.session.scalars(
             select(Signup).where(Signup.shift_id == shift_id).order_by(Signup.queued_at, Signup.id)
