@@ -99,8 +99,9 @@ class Factory:
         town: str | None = "shuangshipu",
         title: str | None = None,
     ):
-        """A (published) activity with shifts given as (start hour, end hour, capacity) on ``days_ahead``."""
-        from datetime import time, timedelta
+        """A (published) activity with shifts given as (start, end, capacity): the start and end are hours on
+        ``days_ahead`` or UTC datetimes."""
+        from datetime import datetime, time, timedelta
 
         from app.activities.models import Activity, ActivityKind
         from app.activities.services import ActivityData, ShiftData, create_activity, publish_activity
@@ -113,6 +114,10 @@ class Factory:
             db.session.add(author)
             db.session.flush()
             day = to_local(utcnow()).date() + timedelta(days=days_ahead)
+
+            def at(moment):
+                return moment if isinstance(moment, datetime) else local_to_utc(day, time(moment))
+
             town_row = db.session.scalar(select(Town).where(Town.code == town)) if town else None
             data = ActivityData(
                 title=title or f"测试活动{next(_counter)}",
@@ -120,10 +125,7 @@ class Factory:
                 organization=org,
                 town_id=town_row.id if town_row else None,
                 venue="村委会",
-                shifts=[
-                    ShiftData(local_to_utc(day, time(start)), local_to_utc(day, time(end)), capacity)
-                    for start, end, capacity in (shifts or [(9, 12, 5)])
-                ],
+                shifts=[ShiftData(at(start), at(end), capacity) for start, end, capacity in (shifts or [(9, 12, 5)])],
             )
             (activity,) = create_activity(data, by=author, allow_past=True)
             if publish:
@@ -138,6 +140,25 @@ class Factory:
             )
             db.session.expunge_all()
             return loaded
+
+    def shift_with_volunteers(
+        self, volunteers: int, capacity: int, *, title: str | None = None, days_ahead: int = 3
+    ) -> tuple[int, list[int]]:
+        """A published activity (an administrator its author) with one 09:00–12:00 shift of ``capacity`` places
+        ``days_ahead`` days on, and ``volunteers`` volunteers who have not signed up yet, mobiles 13900000000,
+        13900000001, ... in order and no usable password (quick to build many); returns the shift's id and the
+        volunteers' ids in that order."""
+        with self.app.app_context():
+            users = [
+                User(role=Role.VOLUNTEER, name=f"志愿者{i}", phone=f"139{i:08d}", password_hash="!")
+                for i in range(volunteers)
+            ]
+            db.session.add_all(users)
+            db.session.flush()
+            user_ids = [user.id for user in users]
+            db.session.commit()
+        activity = self.activity(shifts=[(9, 12, capacity)], days_ahead=days_ahead, town=None, title=title)
+        return activity.shifts[0].id, user_ids
 
     def busy_summer(self, activities: int = 205, volunteers: int = 40) -> list[str]:
         """A county's busy summer in bulk (no services, so it is fast): ``activities`` published ones in the coming

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import threading
-from datetime import time, timedelta
-
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select
 
 from app import create_app
-from app.activities.models import ActivityKind, Signup, SignupStatus
-from app.activities.services import ActivityData, ShiftData, create_activity, publish_activity, sign_up
-from app.auth.models import Role, User
-from app.db_types import utcnow
-from app.directory.models import Organization
+from app.activities.models import Signup, SignupStatus
+from app.activities.services import sign_up
+from app.auth.models import User
 from app.directory.reference import load_reference_data
 from app.extensions import db
-from app.timeutils import local_to_utc, to_local
 from tests.conftest import DATABASES, make_test_config, new_database_url
+from tests.factories import Factory
+from tests.threads import start_together
 
 # Also through pgbouncer in transaction mode (tests/conftest.py).
 pytestmark = pytest.mark.pgbouncer
@@ -41,51 +37,21 @@ def concurrent_app(request, tmp_path_factory):
     drop()
 
 
-def _set_up(app) -> tuple[int, list[int]]:
-    with app.test_request_context():
-        admin = User(role=Role.ADMIN, name="admin", username="admin", password_hash="x")
-        users = [
-            User(role=Role.VOLUNTEER, name=f"v{i}", phone=f"139{i:08d}", password_hash="x") for i in range(VOLUNTEERS)
-        ]
-        db.session.add_all([admin, *users])
-        db.session.flush()
-        day = to_local(utcnow()).date() + timedelta(days=3)
-        org = db.session.scalar(select(Organization).where(Organization.code == "youth-league"))
-        data = ActivityData(
-            title="并发测试",
-            kind=ActivityKind.HOLIDAY_CARE,
-            organization=org,
-            shifts=[ShiftData(local_to_utc(day, time(9)), local_to_utc(day, time(12)), CAPACITY)],
-        )
-        (activity,) = create_activity(data, by=admin, allow_past=True)
-        publish_activity(activity, by=admin)
-        db.session.commit()
-        return activity.shifts[0].id, [u.id for u in users]
-
-
 def test_concurrent_sign_ups_never_exceed_capacity(concurrent_app):
     app = concurrent_app
-    shift_id, user_ids = _set_up(app)
-    barrier = threading.Barrier(len(user_ids), timeout=30)  # a starved connection pool fails, never hangs
-    errors: list[BaseException] = []
+    shift_id, user_ids = Factory(app).shift_with_volunteers(VOLUNTEERS, CAPACITY, title="并发测试")
 
-    def volunteer(user_id: int) -> None:
-        try:
+    def volunteer(user_id: int):
+        def job(go) -> None:
             with app.test_request_context():
-                user = db.session.get(User, user_id)
-                barrier.wait()
+                user = db.session.get(User, user_id)  # loaded first: every thread holds a connection while it waits
+                go()
                 sign_up(shift_id, user)
                 db.session.commit()
-        except BaseException as error:
-            errors.append(error)
 
-    threads = [threading.Thread(daemon=True, target=volunteer, args=(uid,)) for uid in user_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread still runs after a minute"
-    assert errors == []
+        return job
+
+    start_together([volunteer(uid) for uid in user_ids])
     with app.app_context():
         signups = db.session.scalars(
             select(Signup).where(Signup.shift_id == shift_id).order_by(Signup.queued_at, Signup.id)

@@ -3,7 +3,6 @@ other attempts per (account, address) and per account across all addresses; coun
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -20,6 +19,7 @@ from app.directory.reference import load_reference_data
 from app.extensions import db
 from tests.conftest import DATABASES, Auth, csrf_token, make_test_config, new_database_url
 from tests.factories import Factory
+from tests.threads import run_together
 
 # Also through pgbouncer in transaction mode (tests/conftest.py).
 pytestmark = pytest.mark.pgbouncer
@@ -217,29 +217,14 @@ def fire_logins(app, attempts: list[tuple[str, str, str]]) -> list[int]:
     """POST /login concurrently, one browser per (identifier, password, address); returns the statuses."""
     browsers = [Auth(app.test_client()) for _ in attempts]
     tokens = [csrf_token(browser.client, "/login") for browser in browsers]
-    barrier = threading.Barrier(len(attempts), timeout=30)  # a starved connection pool fails, never hangs
-    statuses: list[int] = []
-    errors: list[BaseException] = []
 
-    def attempt(browser: Auth, token: str, identifier: str, password: str, address: str) -> None:
-        try:
-            barrier.wait()
-            data = {"identifier": identifier, "password": password, "csrf_token": token}
-            statuses.append(browser.client.post("/login", data=data, **at(address)).status_code)
-        except BaseException as error:
-            errors.append(error)
+    def attempt(browser: Auth, token: str, identifier: str, password: str, address: str):
+        data = {"identifier": identifier, "password": password, "csrf_token": token}
+        return lambda: browser.client.post("/login", data=data, **at(address)).status_code
 
-    threads = [
-        threading.Thread(daemon=True, target=attempt, args=(browser, token, *args))
-        for browser, token, args in zip(browsers, tokens, attempts, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread still runs after a minute"
-    assert errors == []
-    return statuses
+    return run_together(
+        [attempt(browser, token, *args) for browser, token, args in zip(browsers, tokens, attempts, strict=True)]
+    )
 
 
 def test_concurrent_failed_logins_are_all_counted(generous_app):

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import time as clock
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,18 +21,16 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from app import create_app
-from app.activities.models import ActivityKind
-from app.activities.services import ActivityData, ShiftData, create_activity, publish_activity, sign_up
-from app.auth.models import Role, User
+from app.activities.services import sign_up
+from app.auth.models import User
 from app.db_types import utcnow
-from app.directory.models import Organization
 from app.directory.reference import load_reference_data
 from app.extensions import db
 from app.jobs import huey
 from app.notifications.models import Delivery, DeliveryStatus, JobRun
 from app.notifications.tasks import deliver, send_reminders
-from app.timeutils import local_to_utc, to_local
 from tests.conftest import PG_URL, create_postgres_database, make_test_config
+from tests.factories import Factory
 from tests.test_notifications_sms import FakeTencent, tencent  # noqa: F401 - the provider fixture
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -58,36 +55,17 @@ def _redis_or_skip():
 
 def _seed(app) -> list[int]:
     """30 volunteers signed up for a 20-place shift in the morning: 20 confirmed, 10 waitlisted; one message each."""
+    make = Factory(app)
+    shift_id, user_ids = make.shift_with_volunteers(VOLUNTEERS, 20, title="两个工作进程")
+    # Five of them also have a shift tomorrow at this hour: the day-before reminder is due for it.
+    soon = utcnow() + timedelta(hours=24)
+    tomorrow = make.activity(shifts=[(soon, soon + timedelta(hours=2), 10)], town=None, title="明天的班次")
     with app.test_request_context():
-        admin = User(role=Role.ADMIN, name="admin", username="admin", password_hash="x")
-        users = [
-            User(role=Role.VOLUNTEER, name=f"志愿者{i}", phone=f"139{i:08d}", password_hash="")
-            for i in range(VOLUNTEERS)
-        ]
-        db.session.add_all([admin, *users])
-        db.session.flush()
-        day = to_local(utcnow()).date() + timedelta(days=3)
-        org = db.session.scalar(select(Organization).where(Organization.code == "youth-league"))
-        data = ActivityData(
-            title="两个工作进程",
-            kind=ActivityKind.HOLIDAY_CARE,
-            organization=org,
-            shifts=[ShiftData(local_to_utc(day, clock(9)), local_to_utc(day, clock(12)), 20)],
-        )
-        (activity,) = create_activity(data, by=admin, allow_past=True)
-        publish_activity(activity, by=admin)
-        db.session.commit()
-        for user in users:
-            sign_up(activity.shifts[0].id, user)
+        for user_id in user_ids:
+            sign_up(shift_id, db.session.get(User, user_id))
             db.session.commit()
-        # Five of them also have a shift tomorrow at this hour: the day-before reminder is due for it.
-        soon = utcnow() + timedelta(hours=24)
-        data.title, data.shifts = "明天的班次", [ShiftData(soon, soon + timedelta(hours=2), 10)]
-        (tomorrow,) = create_activity(data, by=admin)
-        publish_activity(tomorrow, by=admin)
-        db.session.commit()
-        for user in users[:REMINDED]:
-            sign_up(tomorrow.shifts[0].id, user)
+        for user_id in user_ids[:REMINDED]:
+            sign_up(tomorrow.shifts[0].id, db.session.get(User, user_id))
             db.session.commit()
         return list(db.session.scalars(select(Delivery.id)))
 

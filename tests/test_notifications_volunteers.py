@@ -4,7 +4,9 @@ message; each created once, to the right people only, in the recipient's languag
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
+import pytest
 from sqlalchemy import select
 
 from app.activities.models import Activity, Shift, Signup, SignupStatus
@@ -84,11 +86,25 @@ def _form_post(client, path: str):
     return client.post(path, data={"csrf_token": token})
 
 
-def test_ill_come_opens_a_page_that_changes_nothing_and_its_button_notes_the_answer_once(app, make, client):
+class Tomorrow(NamedTuple):
+    volunteer: User
+    activity: Activity
+    signup_id: int
+    come: str  # the sign-up's one-tap "I'll come" link
+
+
+@pytest.fixture
+def tomorrow(app, make) -> Tomorrow:
+    """A volunteer confirmed for a shift tomorrow, with the one-tap link of their sign-up."""
     volunteer = _volunteer(make)
     activity = make.activity(shifts=[(9, 12, 2)], days_ahead=1)
     (signup_id,) = _sign_up(app, activity, volunteer)
     come, _cancel = _links(app, signup_id)
+    return Tomorrow(volunteer, activity, signup_id, come)
+
+
+def test_ill_come_opens_a_page_that_changes_nothing_and_its_button_notes_the_answer_once(app, make, client, tomorrow):
+    volunteer, activity, signup_id, come = tomorrow
     page = client.get(come)
     assert page.status_code == 200 and activity.title in page.get_data(as_text=True)
     with app.app_context():
@@ -125,11 +141,8 @@ def test_i_cant_come_cancels_and_the_next_on_the_waitlist_moves_up_and_is_told(a
     assert refused.status_code == 410 and "报名已取消" in refused.get_data(as_text=True)
 
 
-def test_tampered_expired_and_foreign_links_get_a_clear_page_never_a_500(app, make, client):
-    volunteer = _volunteer(make)
-    activity = make.activity(shifts=[(9, 12, 2)], days_ahead=1)
-    (signup_id,) = _sign_up(app, activity, volunteer)
-    come, _cancel = _links(app, signup_id)
+def test_tampered_expired_and_foreign_links_get_a_clear_page_never_a_500(app, client, tomorrow):
+    activity, signup_id, come = tomorrow.activity, tomorrow.signup_id, tomorrow.come
     tampered = come[:-3] + ("abc" if not come.endswith("abc") else "xyz")
     for path in (tampered, "/r/nonsense", "/r/" + "x" * 500):
         response = client.get(path)

@@ -4,7 +4,6 @@ database, real HTTP."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -22,6 +21,7 @@ from app.directory.reference import load_reference_data
 from app.extensions import db
 from tests.conftest import Auth, csrf_token, make_test_config, new_database_url
 from tests.factories import Factory
+from tests.threads import run_together
 
 THREADS = 16
 
@@ -50,29 +50,6 @@ def shift_open_for_check_in(app, capacity: int) -> tuple[int, str]:
         db.session.commit()
         shift = db.session.get(Shift, row.shifts[0].id)
         return shift.id, make_token(shift)
-
-
-def run_together(jobs) -> list[int]:
-    """Run the (prepared) request functions at the same moment; returns their statuses, failing on any error."""
-    barrier = threading.Barrier(len(jobs), timeout=30)  # a starved connection pool fails, never hangs
-    statuses: list[int] = []
-    errors: list[BaseException] = []
-
-    def run(job) -> None:
-        try:
-            barrier.wait()
-            statuses.append(job())
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(daemon=True, target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread still runs after a minute"
-    assert errors == []
-    return statuses
 
 
 def check_in_job(browser: Auth, url: str):

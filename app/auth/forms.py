@@ -37,6 +37,24 @@ def code_field() -> StringField:
     )
 
 
+def new_password_fields(name: str, label, repeat_label, required_message) -> tuple[PasswordField, PasswordField]:
+    """A password the person chooses and the same typed again, checked to match; ``name`` is the first field's
+    attribute name, which the repeat compares against. Unpack both in one line in the form body so they keep their
+    order."""
+    password = PasswordField(
+        label,
+        validators=[DataRequired(message=required_message)],
+        description=_l("At least 8 characters, with letters and digits."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        repeat_label,
+        validators=[EqualTo(name, message=_l("The two passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
 class CodeLoginForm(FlaskForm):
     """Sign in (or register) with a mobile number and a code: the phone first, then the code on the same page."""
 
@@ -59,16 +77,11 @@ class SecondStepForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     phone = phone_field(_l("Mobile number"), DataRequired(message=_l("Please enter your mobile number.")))
     code = code_field()
-    new_password = PasswordField(
+    new_password, confirm = new_password_fields(
+        "new_password",
         _l("New password"),
-        validators=[DataRequired(message=_l("Please choose a new password."))],
-        description=_l("At least 8 characters, with letters and digits."),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[EqualTo("new_password", message=_l("The two passwords do not match."))],
-        render_kw={"autocomplete": "new-password"},
+        _l("Please choose a new password."),
     )
 
 
@@ -79,16 +92,8 @@ class RegistrationForm(FlaskForm):
         render_kw={"autocomplete": "name"},
     )
     phone = phone_field(_l("Mobile number"), DataRequired(message=_l("Please enter your mobile number.")))
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(message=_l("Please choose a password."))],
-        description=_l("At least 8 characters, with letters and digits."),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[EqualTo("password", message=_l("The two passwords do not match."))],
-        render_kw={"autocomplete": "new-password"},
+    password, confirm = new_password_fields(
+        "password", _l("Password"), _l("Repeat the password"), _l("Please choose a password.")
     )
     organization_id = SelectField(_l("Organization you volunteer with (optional)"), coerce=int, default=0)
     consent = BooleanField(
@@ -103,16 +108,11 @@ class ChangePasswordForm(FlaskForm):
         validators=[DataRequired(message=_l("Please enter your current password."))],
         render_kw={"autocomplete": "current-password"},
     )
-    new_password = PasswordField(
+    new_password, confirm = new_password_fields(
+        "new_password",
         _l("New password"),
-        validators=[DataRequired(message=_l("Please choose a new password."))],
-        description=_l("At least 8 characters, with letters and digits."),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[EqualTo("new_password", message=_l("The two passwords do not match."))],
-        render_kw={"autocomplete": "new-password"},
+        _l("Please choose a new password."),
     )
 
 

@@ -90,6 +90,12 @@ def shift_params(shift, **extra) -> dict:
     }
 
 
+def shift_sentence(p: dict) -> dict:
+    """The title, time and venue a volunteer's message names in its sentence, as the placeholders ``%(title)s``,
+    ``%(when)s`` and ``%(venue)s``; a shift without a venue points to the activity page."""
+    return {"title": p["title"], "when": when(p), "venue": p["venue"] or _("the venue on the activity page")}
+
+
 # --- volunteers ---------------------------------------------------------------------------------------------------
 
 
@@ -108,9 +114,7 @@ def _signup_confirmed(p: dict) -> Rendered:
         return Rendered(_("On the waitlist"), text, f"/a/{p['code']}", [p["title"], when(p)])
     text = _(
         "You are signed up for “%(title)s”, %(when)s at %(venue)s. Add it to your calendar: %(calendar)s",
-        title=p["title"],
-        when=when(p),
-        venue=p["venue"] or _("the venue on the activity page"),
+        **shift_sentence(p),
         calendar=calendar,
     )
     return Rendered(_("Sign-up confirmed"), text, f"/a/{p['code']}", [p["title"], when(p)])
@@ -121,9 +125,7 @@ def _promoted(p: dict) -> Rendered:
     text = _(
         "A place freed up: you are now confirmed for “%(title)s”, %(when)s at %(venue)s. Can't come? Cancel on "
         "“My activities” so the next volunteer can.",
-        title=p["title"],
-        when=when(p),
-        venue=p["venue"] or _("the venue on the activity page"),
+        **shift_sentence(p),
     )
     return Rendered(_("You have a place"), text, "/me/activities", [p["title"], when(p)])
 
@@ -135,17 +137,13 @@ def _shift_reminder(p: dict) -> Rendered:
         title = _("In two hours: %(title)s", title=p["title"])
         opening = _(
             "Reminder: “%(title)s” starts soon, %(when)s at %(venue)s.",
-            title=p["title"],
-            when=when(p),
-            venue=p["venue"] or _("the venue on the activity page"),
+            **shift_sentence(p),
         )
     else:
         title = _("Tomorrow: %(title)s", title=p["title"])
         opening = _(
             "Reminder: you are signed up for “%(title)s” tomorrow, %(when)s at %(venue)s.",
-            title=p["title"],
-            when=when(p),
-            venue=p["venue"] or _("the venue on the activity page"),
+            **shift_sentence(p),
         )
     if p.get("contact_phone"):
         call = _("On the day, call %(phone)s.", phone=p["contact_phone"])
@@ -163,9 +161,7 @@ def _activity_changed(p: dict) -> Rendered:
     text = _(
         "The time or place of “%(title)s” has changed: your shift is now %(when)s at %(venue)s. Can't come any "
         "more? Cancel on “My activities”.",
-        title=p["title"],
-        when=when(p),
-        venue=p["venue"] or _("the venue on the activity page"),
+        **shift_sentence(p),
     )
     return Rendered(_("Changed: %(title)s", title=p["title"]), text, "/me/activities", [p["title"], when(p)])
 
