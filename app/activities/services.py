@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.activities.models import (
     KIND_TASKS,
@@ -405,6 +406,25 @@ def waitlist_position(signup: Signup) -> int | None:
     return ahead + 1
 
 
+@cache
+def _own_signups_statement():
+    """A volunteer's sign-up on ``:shift_id`` and their live ones at the same time (``:starts_at`` to ``:ends_at``).
+    Built once: the sign-up path runs it for every tap, and building it cost more than running it."""
+    return (
+        select(Signup, Shift)
+        .join(Shift, Shift.id == Signup.shift_id)
+        .where(
+            Signup.user_id == bindparam("user_id"),
+            (Signup.shift_id == bindparam("shift_id"))
+            | (
+                (Signup.status != SignupStatus.CANCELLED)
+                & (Shift.starts_at < bindparam("ends_at", type_=Shift.starts_at.type))
+                & (Shift.ends_at > bindparam("starts_at", type_=Shift.ends_at.type))
+            ),
+        )
+    )
+
+
 def _check_can_join(shift: Shift, user: User, now: datetime) -> Signup | None:
     """The rules that do not depend on the others signing up: the shift is open, and ``user`` holds no live sign-up
     on it nor on a shift at the same time. One statement; returns their cancelled sign-up on this shift, if any (it
@@ -416,19 +436,8 @@ def _check_can_join(shift: Shift, user: User, now: datetime) -> Signup | None:
         if not activity.is_published:
             raise ActivityError("not_published", _("This activity is not open for sign-up."))
         raise ActivityError("past", _("This shift has already started; sign-up is closed."))
-    rows = db.session.execute(
-        select(Signup, Shift)
-        .join(Shift, Shift.id == Signup.shift_id)
-        .where(
-            Signup.user_id == user.id,
-            (Signup.shift_id == shift.id)
-            | (
-                (Signup.status != SignupStatus.CANCELLED)
-                & (Shift.starts_at < shift.ends_at)
-                & (Shift.ends_at > shift.starts_at)
-            ),
-        )
-    ).all()
+    params = {"user_id": user.id, "shift_id": shift.id, "starts_at": shift.starts_at, "ends_at": shift.ends_at}
+    rows = db.session.execute(_own_signups_statement(), params).all()
     existing = next((signup for signup, _shift in rows if signup.shift_id == shift.id), None)
     if existing is not None and existing.status != SignupStatus.CANCELLED:
         raise ActivityError("duplicate", _("You have already signed up for this shift."))
@@ -440,20 +449,28 @@ def _check_can_join(shift: Shift, user: User, now: datetime) -> Signup | None:
     return existing
 
 
-def _places(shift_id: int, user_id: int, queued_at: datetime) -> tuple[int, int, int, bool]:
-    """Under the shift's lock, in one statement: its capacity, how many are confirmed, how many wait in line before
-    ``queued_at``, and whether ``user_id`` holds a live sign-up on it (a second tap that overtook the first)."""
+@cache
+def _places_statement():
+    """Built once (it runs under the shift's lock, where every microsecond is another volunteer's wait)."""
+    shift_id, queued_at = bindparam("shift_id"), bindparam("queued_at", type_=Signup.queued_at.type)
     live = Signup.status != SignupStatus.CANCELLED
-    mine = select(Signup.id).where(Signup.shift_id == shift_id, Signup.user_id == user_id, live).exists()
+    mine = select(Signup.id).where(Signup.shift_id == shift_id, Signup.user_id == bindparam("user_id"), live).exists()
     confirmed = select(func.count(Signup.id)).where(
         Signup.shift_id == shift_id, Signup.status == SignupStatus.CONFIRMED
     )
     waiting = select(func.count(Signup.id)).where(
         Signup.shift_id == shift_id, Signup.status == SignupStatus.WAITLISTED, Signup.queued_at <= queued_at
     )
-    row = db.session.execute(
-        select(Shift.capacity, confirmed.scalar_subquery(), waiting.scalar_subquery(), mine).where(Shift.id == shift_id)
-    ).one()
+    return select(Shift.capacity, confirmed.scalar_subquery(), waiting.scalar_subquery(), mine).where(
+        Shift.id == shift_id
+    )
+
+
+def _places(shift_id: int, user_id: int, queued_at: datetime) -> tuple[int, int, int, bool]:
+    """Under the shift's lock, in one statement: its capacity, how many are confirmed, how many wait in line before
+    ``queued_at``, and whether ``user_id`` holds a live sign-up on it (a second tap that overtook the first)."""
+    params = {"shift_id": shift_id, "user_id": user_id, "queued_at": queued_at}
+    row = db.session.execute(_places_statement(), params).one()
     return row[0], row[1], row[2], bool(row[3])
 
 

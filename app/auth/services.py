@@ -7,6 +7,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -114,8 +115,12 @@ class LoginResult:
     account_key: str = ""
 
 
-# Checked against when the account does not exist, so that a wrong name takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-0")
+@cache
+def _dummy_hash(method: str) -> str:
+    """Checked against when the account does not exist, so that a wrong name takes as long as a wrong password:
+    made with the method real hashes use, at the first failed login (not at import: a worker's start would pay
+    for it, and scrypt's 32 MiB of working memory)."""
+    return generate_password_hash("not-a-real-password-0", method=method)
 
 
 def authenticate(
@@ -157,7 +162,7 @@ def authenticate(
 
     # No account, or one that signs in only by SMS code: the same answer and the same time as a wrong password.
     if user is None or not user.has_password:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
     if user is None or not user.has_password or not check_password_hash(user.password_hash, password):
         failures = [count_failure(row, now) for row in counters.values()]
         record(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from app.audit.services import SYSTEM, client_address, record
 from app.auth.models import LoginThrottle, User, UserSession, hash_token
@@ -20,28 +21,35 @@ from app.db_types import utcnow
 from app.extensions import db
 
 
-def load_user_from_session(token: str) -> User | None:
-    """Flask-Login's user loader: the active account behind a live, unexpired session token, or None; with it, for
-    the page header, the account's unread messages. One statement: every logged-in request runs it."""
+@cache
+def _login_statement():
+    """The account behind a session token, with its unread messages: built once, since every logged-in request
+    runs it and building it cost more than running it."""
     from app.notifications.models import Message
 
-    oldest = utcnow() - current_app.config["REMEMBER_COOKIE_DURATION"]
     unread = (
         select(func.count(Message.id))
         .where(Message.recipient_id == User.id, Message.read_at.is_(None))
         .correlate(User)
         .scalar_subquery()
     )
-    row = db.session.execute(
+    return (
         select(User, unread)
         .join(UserSession, UserSession.user_id == User.id)
         .where(
-            UserSession.token_hash == hash_token(token),
+            UserSession.token_hash == bindparam("token_hash"),
             UserSession.revoked_at.is_(None),
-            UserSession.created_at >= oldest,
+            UserSession.created_at >= bindparam("oldest", type_=UserSession.created_at.type),
             User.is_active.is_(True),
         )
-    ).first()
+    )
+
+
+def load_user_from_session(token: str) -> User | None:
+    """Flask-Login's user loader: the active account behind a live, unexpired session token, or None; with it, for
+    the page header, the account's unread messages. One statement: every logged-in request runs it."""
+    oldest = utcnow() - current_app.config["REMEMBER_COOKIE_DURATION"]
+    row = db.session.execute(_login_statement(), {"token_hash": hash_token(token), "oldest": oldest}).first()
     if row is None:
         return None
     user, user.unread_count = row

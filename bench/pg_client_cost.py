@@ -1,0 +1,139 @@
+"""Where the activity page's query spends its time on PostgreSQL, client side against the database's own
+(issue 14): ``python -m bench.pg_client_cost [--samples 500]`` (``make bench-client-cost``).
+
+On a new PostgreSQL database with the busy summer (``bench.pages_inprocess.build``), the activity page's one query
+(``activity_with_counts``, for the page's activity) is timed, interleaved sample by sample so that the machine's
+swings touch every column alike:
+
+- **the database's own time**: ``EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON)`` of the same SQL: planning + execution;
+- **raw psycopg**: ``execute`` + ``fetchall`` of that SQL on an open connection (one round trip, no SQLAlchemy);
+- **as a GET runs it**: in a GET request context, the ORM query in a fresh session, the connection checked out and
+  back in (``db.session.remove()``): what the page pays, with the reads-first session (autocommit, no BEGIN);
+- **as a POST would**: the same in a POST request context, which keeps the classic transaction (psycopg's
+  ``BEGIN`` before the query and the ``ROLLBACK`` at check-in, each a round trip): the cost before the change.
+
+It prints the medians and p90s in µs and each path's ratio to the database's own time; the round trips each path
+makes are read from libpq's trace (``bench/wire.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _server_time(connection, sql: str) -> float:
+    """Planning + execution time (µs) the server reports for ``sql``."""
+    plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) {sql}"))
+    planning = float(plan.split("Planning Time: ")[1].split(" ms")[0])
+    execution = float(plan.split("Execution Time: ")[1].split(" ms")[0])
+    return (planning + execution) * 1000
+
+
+def run(app, code: str, samples: int) -> dict[str, list[float]]:
+    from app.activities.queries import _activity_page_statement, activity_with_counts
+    from app.extensions import db
+    from bench.wire import WireRecorder
+
+    with app.app_context():
+        engine = db.engine
+        sql = str(
+            _activity_page_statement(False)
+            .params(code=code)
+            .compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+        )
+    admin = engine.connect()  # an open connection of its own for EXPLAIN and raw psycopg
+    raw = admin.connection.dbapi_connection
+    raw.autocommit = True
+    wire = WireRecorder(engine)
+
+    def as_request(method: str) -> float:
+        with app.test_request_context(f"/a/{code}", method=method):
+            started = time.perf_counter()
+            activity, _counts, _own = activity_with_counts(code)
+            db.session.remove()
+            elapsed = time.perf_counter() - started
+        assert activity is not None
+        return elapsed * 1e6
+
+    def raw_psycopg() -> float:
+        started = time.perf_counter()
+        with raw.cursor() as cursor:
+            cursor.execute(sql)
+            cursor.fetchall()
+        return (time.perf_counter() - started) * 1e6
+
+    timings: dict[str, list[float]] = {"server": [], "raw psycopg": [], "GET": [], "POST": []}
+    for _ in range(50):  # warm: plans, the compiled cache, the pool
+        as_request("GET"), as_request("POST"), raw_psycopg()
+    round_trips = {}
+    for method in ("GET", "POST"):
+        wire.start()
+        as_request(method)
+        round_trips[method] = wire.stop()
+    for _ in range(samples):
+        timings["server"].append(_server_time(admin, sql))
+        timings["raw psycopg"].append(raw_psycopg())
+        timings["GET"].append(as_request("GET"))
+        timings["POST"].append(as_request("POST"))
+    admin.close()
+    wire.close()
+    return timings, round_trips
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--samples", type=int, default=500)
+    args = parser.parse_args()
+    from bench.pages_inprocess import build
+
+    base = make_url(args.admin_url)
+    name = f"shouhu_client_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'ALTER DATABASE "{name}" SET jit = off'))  # as production sets it
+    try:
+        app, pages = build(base.set(database=name).render_as_string(hide_password=False))
+        code = pages["activity page, anonymous"][1].rsplit("/", 1)[1]
+        timings, round_trips = run(app, code, args.samples)
+        server = statistics.median(timings["server"])
+        print(f"The activity page's query on PostgreSQL, {args.samples} interleaved samples (µs):\n")
+        print("| path | round trips | median µs | p90 µs | × the database's own time |")
+        print("|---|---|---:|---:|---:|")
+        labels = {
+            "server": "the database's own time (EXPLAIN ANALYZE: planning + execution)",
+            "raw psycopg": "raw psycopg: execute + fetchall, open connection",
+            "GET": "as a GET runs it: fresh session, checkout, ORM rows, check-in (reads first, autocommit)",
+            "POST": "the same in a transaction (as before): BEGIN, query, ROLLBACK at check-in",
+        }
+        for key, label in labels.items():
+            values = sorted(timings[key])
+            wire = round_trips.get(key)
+            trips = f"{wire.round_trips} ({', '.join(wire.commands) or 'no BEGIN/ROLLBACK'})" if wire else "1"
+            trips = "—" if key == "server" else trips
+            median, p90 = statistics.median(values), values[int(len(values) * 0.9)]
+            print(f"| {label} | {trips} | {median:,.0f} | {p90:,.0f} | {median / server:.1f} |")
+        from app.extensions import db
+
+        with app.app_context():
+            db.engines[None].dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
