@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from functools import lru_cache
 from weakref import WeakKeyDictionary
 
 from flask import has_request_context, request
@@ -67,14 +67,17 @@ def _reads_first(engine: Engine) -> Engine:
     return variant
 
 
-# What takes a lock in a SELECT: that lock would end with the statement outside a transaction.
-_LOCKING = re.compile(r"\bFOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b|pg_advisory", re.I)
+# What makes a SELECT take a lock, which would end with the statement outside a transaction. SQLAlchemy writes
+# these clauses in capitals; our own text() locks name pg_advisory_*.
+_LOCKING = ("FOR UPDATE", "FOR SHARE", "FOR NO KEY UPDATE", "FOR KEY SHARE", "pg_advisory")
 
 
+@lru_cache(maxsize=4096)
 def _plain_read(statement: str) -> bool:
     """What a reads-first connection may run outside a transaction: a SELECT that takes no lock. Anything else (a
-    write, ``SELECT ... FOR UPDATE``, an advisory lock, a SAVEPOINT, a ``WITH`` that could write) begins one."""
-    return statement.lstrip()[:6].upper() == "SELECT" and not _LOCKING.search(statement)
+    write, ``SELECT ... FOR UPDATE``, an advisory lock, a SAVEPOINT, a ``WITH`` that could write) begins one.
+    Remembered per statement: compiled statements are the same few strings, and a page's can be long."""
+    return statement.lstrip()[:6].upper() == "SELECT" and not any(clause in statement for clause in _LOCKING)
 
 
 @event.listens_for(Engine, "before_cursor_execute")
