@@ -60,7 +60,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 def can(permission: Permission | str, user: User | None = None) -> bool:
     """True when ``user`` (default: the logged-in user) is active and their role grants ``permission``."""
-    user = user if user is not None else current_user
+    user = user if user is not None else current_user._get_current_object()  # one look-up, not one per attribute
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return Permission(permission) in ROLE_PERMISSIONS.get(user.role, frozenset())

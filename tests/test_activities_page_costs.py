@@ -118,3 +118,27 @@ def test_the_join_page_costs_two_light_queries(client, summer, count_queries):
         page = client.get(f"/a/{summer[0]}/join")
     assert page.status_code == 200
     assert counted.n == 2 + 2  # the activity with its shifts, the organizations' names
+
+
+def test_the_activity_card_a_logged_in_volunteer_sees_is_cached_but_never_stale(app, make):
+    """The card part of the page is rendered once per content: an edit, or signing up (which shows the contact),
+    shows at once."""
+    from app.activities.models import Activity
+    from app.extensions import db
+
+    activity = make.activity(title="缓存活动", shifts=[(9, 12, 5)])
+    with app.app_context():
+        stored = db.session.get(Activity, activity.id)
+        stored.contact_name, stored.contact_phone = "王老师", "13912345678"
+        db.session.commit()
+    volunteer, _user = logged_in(app, make)
+    page = volunteer.client.get(f"/a/{activity.code}?lang=en").get_data(as_text=True)
+    assert "村委会" in page and "王老师" not in page  # the contact only once signed up
+    with app.app_context():
+        db.session.get(Activity, activity.id).venue = "镇文化站"
+        db.session.commit()
+    page = volunteer.client.get(f"/a/{activity.code}?lang=en").get_data(as_text=True)
+    assert "镇文化站" in page and "村委会" not in page
+    volunteer.post(f"/a/{activity.code}/signup", {"shift_id": activity.shifts[0].id})
+    page = volunteer.client.get(f"/a/{activity.code}?lang=en").get_data(as_text=True)
+    assert "王老师" in page and "You are signed up" in page

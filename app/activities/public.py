@@ -185,17 +185,38 @@ def detail(code: str):
     if activity is None or (activity.status == ActivityStatus.DRAFT and not _can_see_draft(activity)):
         abort(404)
     now = utcnow()
+    may_register_children = current_user.is_authenticated and can_register_children()
+    # The activity's card is the same for everyone but for two yes/no things: rendered once per content.
+    about_key = (
+        "about",
+        str(get_locale()),
+        today(),  # 今天/明天 in its dates
+        activity.id,
+        activity.sequence,
+        activity.updated_at,
+        activity.status,
+        (activity.starts_at, activity.ends_at, activity.organization_id, activity.town_id, activity.village_id),
+        tuple(organization.id for organization in activity.coorganizers),
+        bool(mine),
+        may_register_children,
+    )
+    about_html = page_cache.get_or_render(
+        about_key,
+        lambda: render_template(
+            "activities/_about.html", activity=activity, mine=bool(mine), may_register_children=may_register_children
+        ),
+    )
 
     def render() -> str:
         return render_template(
             "activities/detail.html",
+            about_html=Markup(about_html),  # noqa: S704 -- our own template's output, escaped as it was rendered
             activity=activity,
             taken={shift_id: confirmed for shift_id, (confirmed, _waiting) in counts.items()},
             waiting={shift_id: waiting for shift_id, (_confirmed, waiting) in counts.items()},
             mine=mine,
             now=now,
             short_url=public_url("activities.detail", code=activity.code),
-            may_register_children=current_user.is_authenticated and can_register_children(),
         )
 
     if current_user.is_authenticated or session.get("_flashes"):
