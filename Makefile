@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 CATALOG := app/translations
 POT := $(CATALOG)/messages.pot
 
-.PHONY: run test lint format translations babel-extract babel-update babel-compile bench bench-load bench-side clean
+.PHONY: run test lint format translations babel-extract babel-update babel-compile bench bench-load bench-side bench-client-cost clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ bench-load: $(VENV)/.dev translations
 ## bench-side: issue 14's side-by-side run — busy summer on SQLite and PostgreSQL, 3 interleaved rounds, 3 bursts
 bench-side: $(VENV)/.dev translations
 	$(BIN)/python -m bench.side_by_side --admin-url $${BENCH_ADMIN_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BENCH_ARGS)
+
+## bench-client-cost: where the activity page's query spends its time on PostgreSQL, client side against the server's
+bench-client-cost: $(VENV)/.dev translations
+	$(BIN)/python -m bench.pg_client_cost --admin-url $${BENCH_ADMIN_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-output
