@@ -34,6 +34,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+STEPS = (
+    "— of which: session and connection checkout",
+    "— of which: execute (ORM statement set-up, psycopg send, wait, result description)",
+    "— of which: rows to objects (ORM loading, eager loads, unique)",
+    "— of which: session closed, connection checked in",
+)
+
+
 def _server_time(raw, sql: str, times: int = 20) -> float:
     """The database's own time for ``sql`` (µs): run ``times`` times by PL/pgSQL inside the server, every row
     read, timed with ``clock_timestamp()``: no network, no client, no EXPLAIN instrumentation. PL/pgSQL keeps the
@@ -68,11 +76,22 @@ def run(app, code: str, samples: int) -> dict[str, list[float]]:
     admin = engine.connect()  # an open connection of its own for EXPLAIN and raw psycopg
     raw = admin.connection.dbapi_connection
     raw.autocommit = True
-    wire = WireRecorder(engine)
+
+    # The transaction path runs on an app (and pool) of its own: psycopg forgets its prepared statements at every
+    # ROLLBACK (and sends DEALLOCATE ALL), so sharing connections would make the reads-first path pay for it too.
+    from app import create_app
+    from tests.conftest import make_test_config
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    apps = {"GET": app, "POST": create_app(make_test_config(str(url), TESTING=False))}
+    wires = {}
+    for method, each in apps.items():
+        with each.app_context():
+            wires[method] = WireRecorder(db.engine)
 
     def as_request(method: str) -> float:
         """Timed inside the request's context (making the context is the request's cost, not the query's)."""
-        with app.test_request_context(f"/a/{code}", method=method):
+        with apps[method].test_request_context(f"/a/{code}", method=method):
             started = time.perf_counter()
             activity, _counts, _own = activity_with_counts(code)
             db.session.remove()
@@ -87,11 +106,31 @@ def run(app, code: str, samples: int) -> dict[str, list[float]]:
             cursor.fetchall()
         return (time.perf_counter() - started) * 1e6
 
+    statement = _activity_page_statement(False)
+
+    def steps() -> None:
+        """The GET path cut into its steps, inside one request context (µs each)."""
+        with app.test_request_context(f"/a/{code}", method="GET"):
+            started = time.perf_counter()
+            db.session.connection()
+            checked_out = time.perf_counter()
+            result = db.session.execute(statement, {"code": code})
+            executed = time.perf_counter()
+            result.unique().all()
+            loaded = time.perf_counter()
+            db.session.remove()
+            ended = time.perf_counter()
+        for key, value in zip(
+            STEPS, (checked_out - started, executed - checked_out, loaded - executed, ended - loaded), strict=True
+        ):
+            timings[key].append(value * 1e6)
+
     timings: dict[str, list[float]] = {"server": [], "raw psycopg": [], "GET": [], "POST": []}
+    timings.update({key: [] for key in STEPS})
     for _ in range(50):  # warm: plans, the compiled cache, the pool
         as_request("GET"), as_request("POST"), raw_psycopg()
     round_trips = {}
-    for method in ("GET", "POST"):
+    for method, wire in wires.items():
         wire.start()
         as_request(method)
         round_trips[method] = wire.stop()
@@ -100,8 +139,12 @@ def run(app, code: str, samples: int) -> dict[str, list[float]]:
         timings["raw psycopg"].append(raw_psycopg())
         timings["GET"].append(as_request("GET"))
         timings["POST"].append(as_request("POST"))
+        steps()
     admin.close()
-    wire.close()
+    for wire in wires.values():
+        wire.close()
+    with apps["POST"].app_context():
+        db.engine.dispose()
     return timings, round_trips
 
 
@@ -131,6 +174,7 @@ def main() -> None:
             "raw psycopg": "raw psycopg: execute + fetchall, open connection",
             "GET": "as a GET runs it: fresh session, checkout, ORM rows, check-in (reads first, autocommit)",
             "POST": "the same in a transaction (as before): BEGIN, query, ROLLBACK at check-in",
+            **{key: key for key in STEPS},
         }
         for key, label in labels.items():
             values = sorted(timings[key])

@@ -82,12 +82,15 @@ def test_the_list_costs_one_query_whatever_the_number_of_activities(app, make, c
 
 
 def test_an_activity_page_costs_one_query_anonymous_or_logged_in(app, make, client, summer, count_queries):
-    with count_queries() as anonymous:
+    with count_queries() as first:
         assert client.get(f"/a/{summer[0]}").status_code == 200
+    with count_queries() as anonymous:
+        assert client.get(f"/a/{summer[0]}?lang=zh_Hans_CN").status_code == 200  # another URL: not the page cache
     volunteer, _user = logged_in(app, make)
     with count_queries() as signed_in:
         assert volunteer.client.get(f"/a/{summer[0]}").status_code == 200
-    assert anonymous.n == 2 + 1  # the activity, its organizers, shifts and counts
+    assert first.n == 2 + 1 + 2  # the card rendered once per content: the organizers' and places' names with it
+    assert anonymous.n == 2 + 1  # the activity, its shifts and counts
     assert signed_in.n == 2 + 2  # the same query with the volunteer's own sign-ups; the user (session, unread)
 
 

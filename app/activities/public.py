@@ -33,7 +33,13 @@ from app.activities.join import join_activity
 from app.activities.models import Activity, ActivityKind, ActivityStatus, Shift, Signup, SignupStatus
 from app.activities.pagecache import RenderCache
 from app.activities.qr import qr_png, qr_svg
-from app.activities.queries import CARDS_PER_PAGE, activity_cards, activity_with_counts, signups_of
+from app.activities.queries import (
+    CARDS_PER_PAGE,
+    activity_cards,
+    activity_with_counts,
+    signups_of,
+    with_organizers,
+)
 from app.activities.services import ActivityError, cancel_signup, sign_up, waitlist_position
 from app.audit.services import client_address
 from app.auth.code_routes import code_accepted
@@ -196,14 +202,16 @@ def detail(code: str):
         activity.updated_at,
         activity.status,
         (activity.starts_at, activity.ends_at, activity.organization_id, activity.town_id, activity.village_id),
-        tuple(organization.id for organization in activity.coorganizers),
         bool(mine),
         may_register_children,
     )
     about_html = page_cache.get_or_render(
         about_key,
         lambda: render_template(
-            "activities/_about.html", activity=activity, mine=bool(mine), may_register_children=may_register_children
+            "activities/_about.html",
+            activity=with_organizers(activity),  # their names: loaded only when the card is rendered
+            mine=bool(mine),
+            may_register_children=may_register_children,
         ),
     )
 

@@ -7,7 +7,7 @@ from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, case, func, over, select
-from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.activities.models import Activity, ActivityKind, ActivityStatus, Shift, Signup, SignupStatus, service_minutes
@@ -131,12 +131,7 @@ def _activity_page_statement(with_user: bool):
     query = (
         select(Shift, _count(SignupStatus.CONFIRMED), _count(SignupStatus.WAITLISTED))
         .join(Shift.activity)
-        .options(
-            contains_eager(Shift.activity).joinedload(Activity.organization),
-            contains_eager(Shift.activity).joinedload(Activity.town),
-            contains_eager(Shift.activity).joinedload(Activity.village),
-            contains_eager(Shift.activity).joinedload(Activity.coorganizers),
-        )
+        .options(contains_eager(Shift.activity))
         .where(Activity.code == bindparam("code"))
         .order_by(Shift.starts_at, Shift.id)
     )
@@ -157,10 +152,11 @@ def _activity_page_statement(with_user: bool):
 def activity_with_counts(
     code: str, user_id: int | None = None
 ) -> tuple[Activity | None, dict[int, tuple[int, int]], dict[int, tuple[Signup, int | None]]]:
-    """The activity with ``code``, its organizers and places, and each shift's confirmed and waitlisted counts, in one
+    """The activity with ``code``, its shifts and places, and each shift's confirmed and waitlisted counts, in one
     query (the page a poster's QR code opens); with ``user_id``, in the same query, that volunteer's own sign-ups
     that are not cancelled, by shift, with their place on the waitlist (None when confirmed). Returns
-    (None, {}, {}) when there is no such activity."""
+    (None, {}, {}) when there is no such activity. The organizers and places' names are not in it (they cost a third
+    of the query on the client): ``with_organizers`` loads them when the page's card is rendered."""
     query = _activity_page_statement(user_id is not None)
     params = {"code": code} if user_id is None else {"code": code, "user_id": user_id}
     rows = db.session.execute(query, params).unique().all()
@@ -171,6 +167,22 @@ def activity_with_counts(
     counts = {row[0].id: (row[1], row[2]) for row in rows}
     own = {row[0].id: (row[3], row[4]) for row in rows if user_id is not None and row[3] is not None}
     return activity, counts, own
+
+
+def with_organizers(activity: Activity) -> Activity:
+    """Load the names an activity's card shows (organization, co-organizers, town, village) in one statement for the
+    three places and one for the co-organizers."""
+    db.session.execute(
+        select(Activity)
+        .where(Activity.id == activity.id)
+        .options(
+            joinedload(Activity.organization),
+            joinedload(Activity.town),
+            joinedload(Activity.village),
+            selectinload(Activity.coorganizers),
+        )
+    ).unique().all()
+    return activity
 
 
 def waitlist_lengths(shift_ids: list[int]) -> dict[int, int]:
