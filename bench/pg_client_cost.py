@@ -8,6 +8,8 @@ swings touch every column alike:
 - **the database's own time**: the same SQL run by PL/pgSQL inside the server with its plan kept (as psycopg
   prepares a statement the app runs often), every row read, timed there (``clock_timestamp()``): no network, no
   client (EXPLAIN ANALYZE's instrumentation would add its own cost);
+- **what the database reports for it**: ``EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON)``, planning + execution, the
+  statement planned afresh (EXPLAIN's instrumentation included);
 - **raw psycopg**: ``execute`` + ``fetchall`` of that SQL on an open connection (one round trip, no SQLAlchemy);
 - **as a GET runs it**: in a GET request context, the ORM query in a fresh session, the connection checked out and
   back in (``db.session.remove()``): what the page pays, with the reads-first session (autocommit, no BEGIN);
@@ -40,6 +42,17 @@ STEPS = (
     "— of which: rows to objects (ORM loading, eager loads, unique)",
     "— of which: session closed, connection checked in",
 )
+
+
+def _explained_time(raw, sql: str) -> float:
+    """What the database reports for one run of ``sql`` (µs): EXPLAIN ANALYZE's planning + execution time (its
+    instrumentation included; the statement is planned afresh)."""
+    with raw.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    planning = float(plan.split("Planning Time: ")[1].split(" ms")[0])
+    execution = float(plan.split("Execution Time: ")[1].split(" ms")[0])
+    return (planning + execution) * 1000
 
 
 def _server_time(raw, sql: str, times: int = 20) -> float:
@@ -125,7 +138,7 @@ def run(app, code: str, samples: int) -> dict[str, list[float]]:
         ):
             timings[key].append(value * 1e6)
 
-    timings: dict[str, list[float]] = {"server": [], "raw psycopg": [], "GET": [], "POST": []}
+    timings: dict[str, list[float]] = {"server": [], "explained": [], "raw psycopg": [], "GET": [], "POST": []}
     timings.update({key: [] for key in STEPS})
     for _ in range(50):  # warm: plans, the compiled cache, the pool
         as_request("GET"), as_request("POST"), raw_psycopg()
@@ -136,6 +149,7 @@ def run(app, code: str, samples: int) -> dict[str, list[float]]:
         round_trips[method] = wire.stop()
     for _ in range(samples):
         timings["server"].append(_server_time(raw, sql))
+        timings["explained"].append(_explained_time(raw, sql))
         timings["raw psycopg"].append(raw_psycopg())
         timings["GET"].append(as_request("GET"))
         timings["POST"].append(as_request("POST"))
@@ -167,10 +181,12 @@ def main() -> None:
         timings, round_trips = run(app, code, args.samples)
         server = statistics.median(timings["server"])
         print(f"The activity page's query on PostgreSQL, {args.samples} interleaved samples (µs):\n")
-        print("| path | round trips | median µs | p90 µs | × the database's own time |")
-        print("|---|---|---:|---:|---:|")
+        explained = statistics.median(timings["explained"])
+        print("| path | round trips | median µs | p90 µs | × the database's own time | × what it reports |")
+        print("|---|---|---:|---:|---:|---:|")
         labels = {
             "server": "the database's own time (run inside the server, PL/pgSQL, plan kept)",
+            "explained": "what the database reports for it (EXPLAIN ANALYZE: planning + execution)",
             "raw psycopg": "raw psycopg: execute + fetchall, open connection",
             "GET": "as a GET runs it: fresh session, checkout, ORM rows, check-in (reads first, autocommit)",
             "POST": "the same in a transaction (as before): BEGIN, query, ROLLBACK at check-in",
@@ -180,9 +196,11 @@ def main() -> None:
             values = sorted(timings[key])
             wire = round_trips.get(key)
             trips = f"{wire.round_trips} ({', '.join(wire.commands) or 'no BEGIN/ROLLBACK'})" if wire else "1"
-            trips = "—" if key == "server" else trips
+            trips = "—" if key in ("server", "explained") else trips
             median, p90 = statistics.median(values), values[int(len(values) * 0.9)]
-            print(f"| {label} | {trips} | {median:,.0f} | {p90:,.0f} | {median / server:.1f} |")
+            print(
+                f"| {label} | {trips} | {median:,.0f} | {p90:,.0f} | {median / server:.1f} | {median / explained:.1f} |"
+            )
         from app.extensions import db
 
         with app.app_context():
