@@ -123,6 +123,18 @@ def prepare(url: str, public_url: str):
         return page_code, burst.code, burst.shifts[0].id, cookies, (fresh.code, fresh.shifts[0].id, newcomers)
 
 
+def _run_burst(items: list, one) -> tuple[float, float, int]:
+    """``one(item)`` for every item, BURST_THREADS at a time; each returns (ms, status). Returns sign-ups/s over the
+    whole burst, the p99 ms and the number of answers other than the redirect a successful sign-up gets."""
+    start = time.perf_counter()
+    with ThreadPoolExecutor(BURST_THREADS) as pool:
+        results = list(pool.map(one, items))
+    elapsed = time.perf_counter() - start
+    latencies = sorted(r[0] for r in results)
+    errors = sum(1 for r in results if r[1] != 302)
+    return len(results) / elapsed, latencies[int(len(latencies) * 0.99) - 1], errors
+
+
 def burst(port: int, code: str, shift_id: int, cookies: list) -> tuple[float, float, int]:
     """All volunteers tap "sign up" within seconds; returns sign-ups/s, p99 ms and the number of errors."""
 
@@ -141,13 +153,7 @@ def burst(port: int, code: str, shift_id: int, cookies: list) -> tuple[float, fl
         connection.close()
         return (time.perf_counter() - start) * 1000, status
 
-    start = time.perf_counter()
-    with ThreadPoolExecutor(BURST_THREADS) as pool:
-        results = list(pool.map(one, cookies))
-    elapsed = time.perf_counter() - start
-    latencies = sorted(r[0] for r in results)
-    errors = sum(1 for r in results if r[1] != 302)
-    return len(results) / elapsed, latencies[int(len(latencies) * 0.99) - 1], errors
+    return _run_burst(cookies, one)
 
 
 def burst_new(port: int, code: str, shift_id: int, newcomers: list) -> tuple[float, float, int]:
@@ -184,13 +190,7 @@ def burst_new(port: int, code: str, shift_id: int, newcomers: list) -> tuple[flo
         connection.close()
         return (time.perf_counter() - start) * 1000, status
 
-    start = time.perf_counter()
-    with ThreadPoolExecutor(BURST_THREADS) as pool:
-        results = list(pool.map(one, newcomers))
-    elapsed = time.perf_counter() - start
-    latencies = sorted(r[0] for r in results)
-    errors = sum(1 for r in results if r[1] != 302)
-    return len(results) / elapsed, latencies[int(len(latencies) * 0.99) - 1], errors
+    return _run_burst(newcomers, one)
 
 
 def _shift_counts(url: str, shift_id: int) -> dict:
