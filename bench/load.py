@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import time as clock
 from datetime import timedelta
@@ -23,7 +22,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 BURST_USERS, BURST_CAPACITY, BURST_THREADS = 500, 50, 32
@@ -210,12 +208,14 @@ def main() -> None:
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
-    base = make_url(args.admin_url)
-    name = f"shouhu_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
+    from bench.scratch import scratch_database
+
+    with scratch_database(args.admin_url, "shouhu_bench") as url:
+        _run(url, args.seconds)
+
+
+def _run(url: str, seconds: int) -> None:
+    """The pages with wrk, then both bursts, on gunicorn over the database at ``url``."""
     port = free_port()
     server = None
     try:
@@ -253,7 +253,7 @@ def main() -> None:
             ("public activity page", f"/a/{page_code}"),
             ("activity list", "/activities"),
         ]:
-            rps, p99 = wrk(f"http://127.0.0.1:{port}{path}", args.seconds)
+            rps, p99 = wrk(f"http://127.0.0.1:{port}{path}", seconds)
             rows.append((label, rps, p99))
         connection = http.client.HTTPConnection("127.0.0.1", port)
         connection.request("GET", f"/a/{page_code}")
@@ -288,9 +288,6 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -15,11 +15,9 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -98,47 +96,37 @@ def main() -> None:
     parser.add_argument("--on-postgresql", action="store_true")
     parser.add_argument("--only", default="", help="time only the pages whose name contains this")
     args = parser.parse_args()
-    base = make_url(args.admin_url)
-    name = f"shouhu_pages_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-        connection.execute(text(f'ALTER DATABASE "{name}" SET jit = off'))  # as production sets it
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            pg_url = base.set(database=name).render_as_string(hide_password=False)
-            if args.profile:
-                app, pages = build(pg_url if args.on_postgresql else f"sqlite:///{tmp}/pages.sqlite3")
-                client, path = pages[args.profile]
-                profiler = cProfile.Profile()
-                profiler.runcall(measure, app, client, path, args.requests)
-                pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
-                return
-            built = {"SQLite": build(f"sqlite:///{tmp}/pages.sqlite3"), "PostgreSQL": build(pg_url)}
-            results: dict[tuple[str, str], list[float]] = {}
-            sizes, statements = {}, {}
-            for _round in range(args.rounds):
-                for page in [p for p in built["SQLite"][1] if args.only in p]:
-                    for db_name, (app, pages) in built.items():
-                        client, path = pages[page]
-                        rate, size, per_request = measure(app, client, path, args.requests)
-                        results.setdefault((page, db_name), []).append(rate)
-                        sizes[page], statements[(page, db_name)] = size, per_request
-            print("| page | SQLite req/s | PostgreSQL req/s | HTML bytes | statements (SQLite / PostgreSQL) |")
-            print("|---|---:|---:|---:|---|")
-            for page in [p for p in built["SQLite"][1] if args.only in p]:
-                lite, pg = (statistics.median(results[(page, d)]) for d in ("SQLite", "PostgreSQL"))
-                counts = " / ".join(f"{statements[(page, d)]:g}" for d in ("SQLite", "PostgreSQL"))
-                print(f"| {page} | {lite:,.0f} | {pg:,.0f} | {sizes[page]:,} | {counts} |")
-            for _app, _pages in built.values():
-                from app.extensions import db
+    from bench.scratch import scratch_database
 
-                with _app.app_context():
-                    db.engines[None].dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(args.admin_url, "shouhu_pages") as pg_url, tempfile.TemporaryDirectory() as tmp:
+        if args.profile:
+            app, pages = build(pg_url if args.on_postgresql else f"sqlite:///{tmp}/pages.sqlite3")
+            client, path = pages[args.profile]
+            profiler = cProfile.Profile()
+            profiler.runcall(measure, app, client, path, args.requests)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            return
+        built = {"SQLite": build(f"sqlite:///{tmp}/pages.sqlite3"), "PostgreSQL": build(pg_url)}
+        results: dict[tuple[str, str], list[float]] = {}
+        sizes, statements = {}, {}
+        for _round in range(args.rounds):
+            for page in [p for p in built["SQLite"][1] if args.only in p]:
+                for db_name, (app, pages) in built.items():
+                    client, path = pages[page]
+                    rate, size, per_request = measure(app, client, path, args.requests)
+                    results.setdefault((page, db_name), []).append(rate)
+                    sizes[page], statements[(page, db_name)] = size, per_request
+        print("| page | SQLite req/s | PostgreSQL req/s | HTML bytes | statements (SQLite / PostgreSQL) |")
+        print("|---|---:|---:|---:|---|")
+        for page in [p for p in built["SQLite"][1] if args.only in p]:
+            lite, pg = (statistics.median(results[(page, d)]) for d in ("SQLite", "PostgreSQL"))
+            counts = " / ".join(f"{statements[(page, d)]:g}" for d in ("SQLite", "PostgreSQL"))
+            print(f"| {page} | {lite:,.0f} | {pg:,.0f} | {sizes[page]:,} | {counts} |")
+        for _app, _pages in built.values():
+            from app.extensions import db
+
+            with _app.app_context():
+                db.engines[None].dispose()
 
 
 if __name__ == "__main__":

@@ -26,11 +26,7 @@ import argparse
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -168,15 +164,10 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=500)
     args = parser.parse_args()
     from bench.pages_inprocess import build
+    from bench.scratch import scratch_database
 
-    base = make_url(args.admin_url)
-    name = f"shouhu_client_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-        connection.execute(text(f'ALTER DATABASE "{name}" SET jit = off'))  # as production sets it
-    try:
-        app, pages = build(base.set(database=name).render_as_string(hide_password=False))
+    with scratch_database(args.admin_url, "shouhu_client") as url:
+        app, pages = build(url)
         code = pages["activity page, anonymous"][1].rsplit("/", 1)[1]
         timings, round_trips = run(app, code, args.samples)
         server = statistics.median(timings["server"])
@@ -205,10 +196,6 @@ def main() -> None:
 
         with app.app_context():
             db.engines[None].dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -26,15 +26,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from bench.load import BURST_CAPACITY, BURST_THREADS, BURST_USERS, ROOT, _shift_counts, burst, free_port, ready_sessions
 
@@ -317,16 +315,18 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed (apt-get install wrk)")
     load_before = os.getloadavg()[0]
-    base = make_url(args.admin_url)
-    name = f"shouhu_side_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-        connection.execute(text(f'ALTER DATABASE "{name}" SET jit = off'))  # as production sets it (app/dbcheck.py)
+    from bench.scratch import scratch_database
+
+    with scratch_database(args.admin_url, "shouhu_side") as url:
+        _run(args, url, load_before)
+
+
+def _run(args, url: str, load_before: float) -> None:
+    """Both servers (SQLite in a temporary folder, PostgreSQL at ``url``): the rounds, the bursts, the report."""
     folder = Path(tempfile.mkdtemp(prefix="shouhu-side-"))
     servers = [
         Server("SQLite", f"sqlite:///{folder / 'bench.sqlite3'}", free_port()),
-        Server("PostgreSQL", base.set(database=name).render_as_string(hide_password=False), free_port()),
+        Server("PostgreSQL", url, free_port()),
     ]
     rss, bursts = {}, []
     try:
@@ -366,9 +366,6 @@ def main() -> None:
             if server.process is not None:
                 server.process.terminate()
                 server.process.wait()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
         shutil.rmtree(folder, ignore_errors=True)
 
 

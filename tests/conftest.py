@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from flask_migrate import upgrade
@@ -143,6 +144,26 @@ def new_database_url(kind: str, tmp_path_factory) -> tuple[str, callable]:
         url, drop = create_postgres_database()  # CREATE and DROP DATABASE go straight to PostgreSQL
         return bouncer.url_for(url), drop
     return create_postgres_database()
+
+
+@contextmanager
+def app_on_own_database(kind: str, tmp_path_factory, prepare=None):
+    """An app on a new database of ``kind`` of its own, migrated (and ``prepare()`` run in its context, committed):
+    for tests of what a real, outermost transaction does, which the shared per-test savepoint would hide."""
+    url, drop = new_database_url(kind, tmp_path_factory)
+    app = create_app(make_test_config(url))
+    with app.app_context():
+        upgrade()
+        if prepare is not None:
+            prepare()
+            db.session.commit()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        drop()
 
 
 def database_kind(url: str) -> str:

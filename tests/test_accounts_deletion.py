@@ -6,10 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import select, text
 
-from app import create_app
 from app.activities.models import Signup, SignupStatus
 from app.audit.models import AuditEntry
 from app.auth.models import Role, User
@@ -17,7 +15,7 @@ from app.childcare.services import today
 from app.directory.reference import load_reference_data
 from app.extensions import db
 from app.mentoring.models import ConsentMethod, Pairing, PairingEndCause, PairingKind, PairingStatus
-from tests.conftest import DATABASES, Auth, make_test_config, new_database_url
+from tests.conftest import DATABASES, Auth, app_on_own_database
 from tests.factories import Factory
 
 # Also through pgbouncer in transaction mode (tests/conftest.py).
@@ -159,17 +157,8 @@ def test_when_the_last_step_fails_nothing_has_changed(app, make):
 def own_app(request, tmp_path_factory):
     """An app on a database of its own: the request's transaction is the outermost one, as in production (no test
     savepoint that could hide a commit in the middle)."""
-    url, drop = new_database_url(request.param, tmp_path_factory)
-    own = create_app(make_test_config(url))
-    with own.app_context():
-        upgrade()
-        load_reference_data()
-        db.session.commit()
-    yield own
-    with own.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    drop()
+    with app_on_own_database(request.param, tmp_path_factory, load_reference_data) as app:
+        yield app
 
 
 def test_when_the_last_step_fails_on_a_real_outermost_transaction_nothing_has_changed(own_app):

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
-from app import create_app
 from app.activities.models import Activity, ActivityStatus, Shift
 from app.auth.models import Role, User
 from app.cli import DEMO_PASSWORD, seed_demo_data
 from app.extensions import db
 from bench.wire import WireRecorder
-from tests.conftest import DATABASES, Auth, make_test_config, new_database_url
+from tests.conftest import DATABASES, Auth, app_on_own_database
 
 pytestmark = pytest.mark.pgbouncer
 
@@ -28,19 +26,11 @@ POSTGRES = [kind for kind in DATABASES if kind != "sqlite"]
 
 @pytest.fixture(scope="module", params=POSTGRES or [pytest.param("postgresql", marks=pytest.mark.skip("no PG"))])
 def pg_app(request, tmp_path_factory):
-    url, drop = new_database_url(request.param, tmp_path_factory)
-    app = create_app(make_test_config(url))
-    with app.app_context():
-        upgrade()
-        seed_demo_data()
-        db.session.commit()
-        app.extensions["wire"] = WireRecorder(db.engine)
-    yield app
-    with app.app_context():
+    with app_on_own_database(request.param, tmp_path_factory, seed_demo_data) as app:
+        with app.app_context():
+            app.extensions["wire"] = WireRecorder(db.engine)
+        yield app
         app.extensions["wire"].close()
-        db.session.remove()
-        db.engine.dispose()
-    drop()
 
 
 def _wire(app, action):

@@ -7,16 +7,14 @@ a real, outermost transaction.
 from __future__ import annotations
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from app import create_app
 from app.activities.services import begin_write
 from app.audit.models import AuditEntry
 from app.audit.services import SYSTEM, record
 from app.auth.models import Role, User
 from app.extensions import db
-from tests.conftest import DATABASES, make_test_config, new_database_url
+from tests.conftest import DATABASES, app_on_own_database
 
 # Also through pgbouncer in transaction mode (tests/conftest.py).
 pytestmark = pytest.mark.pgbouncer
@@ -24,15 +22,8 @@ pytestmark = pytest.mark.pgbouncer
 
 @pytest.fixture(params=DATABASES)
 def own_app(request, tmp_path_factory):
-    url, drop = new_database_url(request.param, tmp_path_factory)
-    app = create_app(make_test_config(url))
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    drop()
+    with app_on_own_database(request.param, tmp_path_factory) as app:
+        yield app
 
 
 def _users(app) -> int:
