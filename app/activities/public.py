@@ -191,34 +191,35 @@ def detail(code: str):
     if activity is None or (activity.status == ActivityStatus.DRAFT and not _can_see_draft(activity)):
         abort(404)
     now = utcnow()
-    may_register_children = current_user.is_authenticated and can_register_children()
-    # The activity's card is the same for everyone but for two yes/no things: rendered once per content.
-    about_key = (
-        "about",
+    # What the activity's card shows (and today's date, for 今天/明天): in the key of every cached rendering of it.
+    content = (
         str(get_locale()),
-        today(),  # 今天/明天 in its dates
+        today(),
         activity.id,
         activity.sequence,
         activity.updated_at,
         activity.status,
         (activity.starts_at, activity.ends_at, activity.organization_id, activity.town_id, activity.village_id),
-        bool(mine),
-        may_register_children,
     )
-    about_html = page_cache.get_or_render(
-        about_key,
-        lambda: render_template(
-            "activities/_about.html",
-            activity=with_organizers(activity),  # their names: loaded only when the card is rendered
-            mine=bool(mine),
-            may_register_children=may_register_children,
-        ),
-    )
+
+    def about_card() -> Markup:
+        """The activity's card: the same for everyone but for two yes/no things, so rendered once per content."""
+        may_register_children = current_user.is_authenticated and can_register_children()
+        html = page_cache.get_or_render(
+            ("about", *content, bool(mine), may_register_children),
+            lambda: render_template(
+                "activities/_about.html",
+                activity=with_organizers(activity),  # their names: loaded only when the card is rendered
+                mine=bool(mine),
+                may_register_children=may_register_children,
+            ),
+        )
+        return Markup(html)  # noqa: S704 -- our own template's output, escaped as it was rendered
 
     def render() -> str:
         return render_template(
             "activities/detail.html",
-            about_html=Markup(about_html),  # noqa: S704 -- our own template's output, escaped as it was rendered
+            about_html=about_card(),
             activity=activity,
             taken={shift_id: confirmed for shift_id, (confirmed, _waiting) in counts.items()},
             waiting={shift_id: waiting for shift_id, (_confirmed, waiting) in counts.items()},
@@ -233,11 +234,7 @@ def detail(code: str):
     key = (
         request.host,  # the short link on the page follows the address in development (app/urls.py)
         request.full_path,
-        str(get_locale()),
-        activity.id,
-        activity.sequence,
-        activity.updated_at,
-        activity.status,
+        *content,
         activity.ends_at > now,
         tuple(sorted(counts.items())),
         tuple(shift.starts_at > now for shift in activity.shifts),
