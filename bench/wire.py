@@ -61,8 +61,8 @@ class WireRecorder:
     def __init__(self, engine: Engine) -> None:
         if engine.dialect.name != "postgresql":
             raise ValueError("only psycopg connections can be traced")
-        self._path = tempfile.mkstemp(prefix="shouhu-wire-", suffix=".trace")[1]
-        self._stream = open(self._path, "a+")  # noqa: SIM115 - open for the recorder's life; closed in close()
+        # An unnamed file: it is gone when the process is, however it ends (a gunicorn worker is killed).
+        self._stream = tempfile.TemporaryFile("w+")  # noqa: SIM115 - open for the recorder's life; closed in close()
         self.active = False
         self._traced: set[int] = set()
         event.listen(engine.pool, "checkout", self._checkout)
@@ -85,6 +85,12 @@ class WireRecorder:
             self._traced.discard(id(dbapi_connection))
             dbapi_connection.pgconn.untrace()
 
+    @property
+    def written(self) -> int:
+        """Bytes of trace written since the last ``start()`` (0 while nothing was traced)."""
+        self._stream.flush()
+        return os.fstat(self._stream.fileno()).st_size
+
     def start(self) -> None:
         self._stream.seek(0)
         self._stream.truncate()
@@ -98,4 +104,3 @@ class WireRecorder:
 
     def close(self) -> None:
         self._stream.close()
-        os.unlink(self._path)

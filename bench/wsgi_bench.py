@@ -38,7 +38,7 @@ class StatementCounter:
     def __init__(self, engine) -> None:
         self.pre_ping = bool(getattr(engine.pool, "_pre_ping", False))  # the app pings no more (app/dbcheck.py)
         self.wire = WireRecorder(engine) if engine.dialect.name == "postgresql" else None
-        self.reset()
+        self.statements, self.begins, self.pings, self.ends = 0, 0, 0, 0  # the wire is traced only from reset()
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine, "commit", self._end)
         event.listen(engine, "rollback", self._end)

@@ -122,3 +122,26 @@ def test_a_lock_taken_in_a_get_is_held_until_its_transaction_ends(pg_app):
         db.session.rollback()
         with psycopg.connect(url, autocommit=True) as other:
             other.execute("SELECT id FROM shifts WHERE id = %s FOR UPDATE NOWAIT", (shift_id,))
+
+
+def test_the_bench_traces_the_wire_only_while_it_counts_a_page(pg_app):
+    """The side-by-side run's statement counter (bench/wsgi_bench.py) records one page's round trips when asked; a
+    worker that is never asked traces nothing (it used to trace every message from its start, which slowed and
+    grew that worker through the whole run)."""
+    from bench.wsgi_bench import StatementCounter
+
+    code = _activity_code(pg_app)
+    client = pg_app.test_client()
+    with pg_app.app_context():
+        counter = StatementCounter(db.engine)
+    client.get(f"/a/{code}")
+    assert counter.wire.written == 0
+    counter.reset()
+    assert client.get(f"/a/{code}").status_code == 200
+    assert counter.figures()["round_trips"] >= 1
+    recorded = counter.wire.written
+    assert recorded > 0
+    client.get(f"/a/{code}")
+    client.get("/activities")
+    assert counter.wire.written == recorded
+    counter.wire.close()
