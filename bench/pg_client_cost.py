@@ -2,7 +2,7 @@
 (issue 14): ``python -m bench.pg_client_cost [--samples 500]`` (``make bench-client-cost``).
 
 On a new PostgreSQL database with the busy summer (``bench.pages_inprocess.build``), the activity page's one query
-(``activity_with_counts``, for the page's activity) is timed, interleaved sample by sample so that the machine's
+(``activity_page``, for the page's activity) is timed, interleaved sample by sample so that the machine's
 swings touch every column alike:
 
 - **the database's own time**: the same SQL run by PL/pgSQL inside the server with its plan kept (as psycopg
@@ -11,8 +11,9 @@ swings touch every column alike:
 - **what the database reports for it**: ``EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON)``, planning + execution, the
   statement planned afresh (EXPLAIN's instrumentation included);
 - **raw psycopg**: ``execute`` + ``fetchall`` of that SQL on an open connection (one round trip, no SQLAlchemy);
-- **as a GET runs it**: in a GET request context, the ORM query in a fresh session, the connection checked out and
-  back in (``db.session.remove()``): what the page pays, with the reads-first session (autocommit, no BEGIN);
+- **as a GET runs it**: in a GET request context, the page's query in a fresh session (rows, not ORM objects), the
+  connection checked out and back in (``db.session.remove()``): what the page pays, with the reads-first session
+  (autocommit, no BEGIN);
 - **as a POST would**: the same in a POST request context, which keeps the classic transaction (psycopg's
   ``BEGIN`` before the query and the ``ROLLBACK`` at check-in, each a round trip): the cost before the change.
 
@@ -34,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 STEPS = (
     "— of which: session and connection checkout",
-    "— of which: execute (ORM statement set-up, psycopg send, wait, result description)",
-    "— of which: rows to objects (ORM loading, eager loads, unique)",
+    "— of which: execute (the compiled statement from the cache, psycopg send, wait, result description)",
+    "— of which: rows to the page (fetch, result types, ActivityPage)",
     "— of which: session closed, connection checked in",
 )
 
@@ -71,7 +72,7 @@ def _server_time(raw, sql: str, times: int = 20) -> float:
 
 
 def run(app, code: str, samples: int) -> dict[str, list[float]]:
-    from app.activities.queries import _activity_page_statement, activity_with_counts
+    from app.activities.queries import _activity_page_statement, activity_page, page_from_rows
     from app.extensions import db
     from bench.wire import WireRecorder
 
@@ -102,7 +103,7 @@ def run(app, code: str, samples: int) -> dict[str, list[float]]:
         """Timed inside the request's context (making the context is the request's cost, not the query's)."""
         with apps[method].test_request_context(f"/a/{code}", method=method):
             started = time.perf_counter()
-            activity, _counts, _own = activity_with_counts(code)
+            activity = activity_page(code)
             db.session.remove()
             elapsed = time.perf_counter() - started
         assert activity is not None
@@ -123,9 +124,9 @@ def run(app, code: str, samples: int) -> dict[str, list[float]]:
             started = time.perf_counter()
             db.session.connection()
             checked_out = time.perf_counter()
-            result = db.session.execute(statement, {"code": code})
+            result = db.session.connection().execute(statement, {"code": code})
             executed = time.perf_counter()
-            result.unique().all()
+            page_from_rows(result.all(), with_user=False)
             loaded = time.perf_counter()
             db.session.remove()
             ended = time.perf_counter()
@@ -179,7 +180,7 @@ def main() -> None:
             "server": "the database's own time (run inside the server, PL/pgSQL, plan kept)",
             "explained": "what the database reports for it (EXPLAIN ANALYZE: planning + execution)",
             "raw psycopg": "raw psycopg: execute + fetchall, open connection",
-            "GET": "as a GET runs it: fresh session, checkout, ORM rows, check-in (reads first, autocommit)",
+            "GET": "as a GET runs it: fresh session, checkout, rows to the page, check-in (reads first, autocommit)",
             "POST": "the same in a transaction (as before): BEGIN, query, ROLLBACK at check-in",
             **{key: key for key in STEPS},
         }

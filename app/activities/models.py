@@ -89,7 +89,45 @@ def new_public_code() -> str:
     return secrets.token_urlsafe(6)
 
 
-class Activity(db.Model):
+class ActivityState:
+    """What an activity's status and times say: for the mapped ``Activity`` and for the rows a page reads without
+    the ORM (``app.activities.queries.ActivityPage``), which have ``status`` and ``ends_at`` too."""
+
+    @property
+    def is_open_for_signup(self) -> bool:
+        """Published and not yet over: some shift may still take sign-ups (each shift says, see ``Shift``)."""
+        return self.status == ActivityStatus.PUBLISHED and self.ends_at > utcnow()
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ActivityStatus.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ActivityStatus.PUBLISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == ActivityStatus.CANCELLED
+
+    @property
+    def is_closed(self) -> bool:
+        """Cancelled or completed: nothing more happens to it."""
+        return self.status in (ActivityStatus.CANCELLED, ActivityStatus.COMPLETED)
+
+    @property
+    def is_editable(self) -> bool:
+        """A draft, or a published activity that has not ended yet: once it is over its times and places are a
+        record (it waits to be closed as held); cancelled and completed activities are closed."""
+        return self.is_draft or (self.is_published and self.ends_at > utcnow())
+
+    @property
+    def is_held(self) -> bool:
+        """Held: its coordinator closed it as completed (see ``held_activity``)."""
+        return self.status == ActivityStatus.COMPLETED
+
+
+class Activity(db.Model, ActivityState):
     """An event an organization holds under the plan, with one or more shifts for volunteers."""
 
     __tablename__ = "activities"
@@ -142,42 +180,9 @@ class Activity(db.Model):
         return re.sub(r"[^0-9+]", "", self.contact_phone)
 
     @property
-    def is_open_for_signup(self) -> bool:
-        """Published and not yet over: some shift may still take sign-ups (each shift says, see ``Shift``)."""
-        return self.status == ActivityStatus.PUBLISHED and self.ends_at > utcnow()
-
-    @property
-    def is_draft(self) -> bool:
-        return self.status == ActivityStatus.DRAFT
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == ActivityStatus.PUBLISHED
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self.status == ActivityStatus.CANCELLED
-
-    @property
-    def is_closed(self) -> bool:
-        """Cancelled or completed: nothing more happens to it."""
-        return self.status in (ActivityStatus.CANCELLED, ActivityStatus.COMPLETED)
-
-    @property
-    def is_editable(self) -> bool:
-        """A draft, or a published activity that has not ended yet: once it is over its times and places are a
-        record (it waits to be closed as held); cancelled and completed activities are closed."""
-        return self.is_draft or (self.is_published and self.ends_at > utcnow())
-
-    @property
     def records_participants(self) -> bool:
         """A child director training: the coordinator ticks the directors who took part (R6)."""
         return self.kind == ActivityKind.DIRECTOR_TRAINING
-
-    @property
-    def is_held(self) -> bool:
-        """Held: its coordinator closed it as completed (see ``held_activity``)."""
-        return self.status == ActivityStatus.COMPLETED
 
     def __repr__(self) -> str:
         return f"<Activity {self.code} {self.title!r}>"
@@ -190,7 +195,25 @@ def held_activity():
     return Activity.status == ActivityStatus.COMPLETED
 
 
-class Shift(db.Model):
+class ShiftState:
+    """What a shift's times and its activity's status say: for the mapped ``Shift`` and for the rows a page reads
+    without the ORM (``app.activities.queries.ShiftPlaces``), which have ``starts_at``, ``ends_at`` and ``activity``."""
+
+    def overlaps(self, other: ShiftState) -> bool:
+        return self.starts_at < other.ends_at and other.starts_at < self.ends_at
+
+    def is_open_for_signup(self, now: datetime) -> bool:
+        """Volunteers may sign up: the activity is published (not a draft, not cancelled, not closed) and the shift
+        has not started at ``now``."""
+        return self.activity.status == ActivityStatus.PUBLISHED and self.starts_at > now
+
+    @property
+    def length_minutes(self) -> int:
+        """How long the shift lasts: the most service minutes one sign-up can count."""
+        return max(0, int((self.ends_at - self.starts_at).total_seconds() // 60))
+
+
+class Shift(db.Model, ShiftState):
     """A time slot of an activity with its own volunteer capacity (e.g. the morning of a summer camp)."""
 
     __tablename__ = "shifts"
@@ -204,19 +227,6 @@ class Shift(db.Model):
 
     activity: Mapped[Activity] = relationship(back_populates="shifts")
     signups: Mapped[list[Signup]] = relationship(back_populates="shift", order_by="Signup.queued_at")
-
-    def overlaps(self, other: Shift) -> bool:
-        return self.starts_at < other.ends_at and other.starts_at < self.ends_at
-
-    def is_open_for_signup(self, now: datetime) -> bool:
-        """Volunteers may sign up: the activity is published (not a draft, not cancelled, not closed) and the shift
-        has not started at ``now``."""
-        return self.activity.status == ActivityStatus.PUBLISHED and self.starts_at > now
-
-    @property
-    def length_minutes(self) -> int:
-        """How long the shift lasts: the most service minutes one sign-up can count."""
-        return max(0, int((self.ends_at - self.starts_at).total_seconds() // 60))
 
 
 class SignupStatus(StrEnum):

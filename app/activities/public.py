@@ -35,10 +35,10 @@ from app.activities.pagecache import RenderCache
 from app.activities.qr import qr_png, qr_svg
 from app.activities.queries import (
     CARDS_PER_PAGE,
+    activity_card,
     activity_cards,
-    activity_with_counts,
+    activity_page,
     signups_of,
-    with_organizers,
 )
 from app.activities.services import ActivityError, cancel_signup, sign_up, waitlist_position
 from app.audit.services import client_address
@@ -187,7 +187,7 @@ def _join_form(activity: Activity) -> JoinForm:
 @public
 def detail(code: str):
     """The page a poster's QR code opens: kept small and script-free for old phones on weak mobile data."""
-    activity, counts, mine = activity_with_counts(code, current_user.id if current_user.is_authenticated else None)
+    activity = activity_page(code, current_user.id if current_user.is_authenticated else None)
     if activity is None or (activity.status == ActivityStatus.DRAFT and not _can_see_draft(activity)):
         abort(404)
     now = utcnow()
@@ -206,11 +206,11 @@ def detail(code: str):
         """The activity's card: the same for everyone but for two yes/no things, so rendered once per content."""
         may_register_children = current_user.is_authenticated and can_register_children()
         html = page_cache.get_or_render(
-            ("about", *content, bool(mine), may_register_children),
+            ("about", *content, activity.mine, may_register_children),
             lambda: render_template(
                 "activities/_about.html",
-                activity=with_organizers(activity),  # their names: loaded only when the card is rendered
-                mine=bool(mine),
+                activity=activity_card(activity.id),  # its text and names: loaded only when the card is rendered
+                mine=activity.mine,
                 may_register_children=may_register_children,
             ),
         )
@@ -221,9 +221,6 @@ def detail(code: str):
             "activities/detail.html",
             about_html=about_card(),
             activity=activity,
-            taken={shift_id: confirmed for shift_id, (confirmed, _waiting) in counts.items()},
-            waiting={shift_id: waiting for shift_id, (_confirmed, waiting) in counts.items()},
-            mine=mine,
             now=now,
             short_url=public_url("activities.detail", code=activity.code),
         )
@@ -236,8 +233,7 @@ def detail(code: str):
         request.full_path,
         *content,
         activity.ends_at > now,
-        tuple(sorted(counts.items())),
-        tuple(shift.starts_at > now for shift in activity.shifts),
+        tuple((shift.id, shift.confirmed, shift.waiting, shift.starts_at > now) for shift in activity.shifts),
     )
     return page_cache.get_or_render(key, render)
 

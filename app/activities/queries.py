@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, case, func, over, select
-from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
-from app.activities.models import Activity, ActivityKind, ActivityStatus, Shift, Signup, SignupStatus, service_minutes
+from app.activities.models import (
+    Activity,
+    ActivityKind,
+    ActivityState,
+    ActivityStatus,
+    Shift,
+    ShiftState,
+    Signup,
+    SignupStatus,
+    service_minutes,
+)
 from app.db_types import utcnow
 from app.directory.models import Organization, Town
 from app.extensions import db
@@ -115,74 +125,152 @@ def taken_places(shift_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
-def _count(shift_status: SignupStatus):
-    return (
-        select(func.count(Signup.id))
-        .where(Signup.shift_id == Shift.id, Signup.status == shift_status)
-        .correlate(Shift)
-        .scalar_subquery()
-    )
+ACTIVITY_PAGE_FIELDS = (
+    "id",
+    "code",
+    "title",
+    "status",
+    "starts_at",
+    "ends_at",
+    "sequence",
+    "updated_at",
+    "organization_id",
+    "town_id",
+    "village_id",
+)
+
+
+@dataclass(eq=False)
+class ActivityPage(ActivityState):
+    """What the activity page a poster's QR code opens shows of the activity, read as plain rows (no ORM objects:
+    on PostgreSQL making them cost more than the query): its status and times, what the cache keys hold, and its
+    shifts with their places. The card's text (description, venue, organizers) comes from ``activity_card``."""
+
+    id: int
+    code: str
+    title: str
+    status: ActivityStatus
+    starts_at: datetime
+    ends_at: datetime
+    sequence: int
+    updated_at: datetime
+    organization_id: int
+    town_id: int | None
+    village_id: int | None
+    shifts: list[ShiftPlaces] = field(default_factory=list)
+
+    @property
+    def mine(self) -> bool:
+        """The volunteer holds a sign-up on one of its shifts (always False for an anonymous visitor)."""
+        return any(shift.mine for shift in self.shifts)
+
+
+@dataclass(eq=False)
+class ShiftPlaces(ShiftState):
+    """A shift of an ``ActivityPage``: its times and places, how many are confirmed and waiting, and, for a logged-in
+    volunteer, whether they hold a sign-up on it and their place in line (None when confirmed)."""
+
+    activity: ActivityPage
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    role: str
+    confirmed: int
+    waiting: int
+    mine: bool = False
+    place_in_line: int | None = None
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.confirmed, 0)
 
 
 @cache
 def _activity_page_statement(with_user: bool):
-    """The activity page's query for ``:code`` (and the volunteer ``:user_id``): built once, since building it (the
-    aliases above all) costs more than running it."""
+    """The activity page's query for ``:code`` (and the volunteer ``:user_id``), on the tables (rows, not objects):
+    built once, since building it (the aliases above all) costs more than running it."""
+    activities, shifts, signups = Activity.__table__, Shift.__table__, Signup.__table__
+
+    def count(status: SignupStatus):
+        return (
+            select(func.count(signups.c.id))
+            .where(signups.c.shift_id == shifts.c.id, signups.c.status == status)
+            .correlate(shifts)
+            .scalar_subquery()
+        )
+
     query = (
-        select(Shift, _count(SignupStatus.CONFIRMED), _count(SignupStatus.WAITLISTED))
-        .join(Shift.activity)
-        .options(contains_eager(Shift.activity))
-        .where(Activity.code == bindparam("code"))
-        .order_by(Shift.starts_at, Shift.id)
+        select(
+            *(activities.c[name] for name in ACTIVITY_PAGE_FIELDS),
+            shifts.c.id,
+            shifts.c.starts_at,
+            shifts.c.ends_at,
+            shifts.c.capacity,
+            shifts.c.role,
+            count(SignupStatus.CONFIRMED),
+            count(SignupStatus.WAITLISTED),
+        )
+        .select_from(shifts.join(activities, activities.c.id == shifts.c.activity_id))
+        .where(activities.c.code == bindparam("code"))
+        .order_by(shifts.c.starts_at, shifts.c.id)
     )
     if not with_user:
         return query
-    mine, ahead = aliased(Signup, name="mine"), aliased(Signup, name="ahead")
-    earlier = (ahead.queued_at < mine.queued_at) | ((ahead.queued_at == mine.queued_at) & (ahead.id < mine.id))
+    mine, ahead = signups.alias("mine"), signups.alias("ahead")
+    earlier = (ahead.c.queued_at < mine.c.queued_at) | (
+        (ahead.c.queued_at == mine.c.queued_at) & (ahead.c.id < mine.c.id)
+    )
     position = (
-        select(func.count(ahead.id) + 1)
-        .where(ahead.shift_id == mine.shift_id, ahead.status == SignupStatus.WAITLISTED, earlier)
+        select(func.count(ahead.c.id) + 1)
+        .where(ahead.c.shift_id == mine.c.shift_id, ahead.c.status == SignupStatus.WAITLISTED, earlier)
         .correlate(mine)
         .scalar_subquery()
     )
-    own = (mine.shift_id == Shift.id) & (mine.user_id == bindparam("user_id")) & (mine.status != SignupStatus.CANCELLED)
-    return query.add_columns(mine, case((mine.status == SignupStatus.WAITLISTED, position))).outerjoin(mine, own)
+    own = (
+        (mine.c.shift_id == shifts.c.id)
+        & (mine.c.user_id == bindparam("user_id"))
+        & (mine.c.status != SignupStatus.CANCELLED)
+    )
+    return query.add_columns(mine.c.id, case((mine.c.status == SignupStatus.WAITLISTED, position))).outerjoin(mine, own)
 
 
-def activity_with_counts(
-    code: str, user_id: int | None = None
-) -> tuple[Activity | None, dict[int, tuple[int, int]], dict[int, tuple[Signup, int | None]]]:
+def activity_page(code: str, user_id: int | None = None) -> ActivityPage | None:
     """The activity with ``code``, its shifts and places, and each shift's confirmed and waitlisted counts, in one
-    query (the page a poster's QR code opens); with ``user_id``, in the same query, that volunteer's own sign-ups
-    that are not cancelled, by shift, with their place on the waitlist (None when confirmed). Returns
-    (None, {}, {}) when there is no such activity. The organizers and places' names are not in it (they cost a third
-    of the query on the client): ``with_organizers`` loads them when the page's card is rendered."""
+    query as plain rows (the page a poster's QR code opens); with ``user_id``, in the same query, that volunteer's
+    own sign-ups that are not cancelled, with their place on the waitlist. None when there is no such activity."""
     query = _activity_page_statement(user_id is not None)
     params = {"code": code} if user_id is None else {"code": code, "user_id": user_id}
-    rows = db.session.execute(query, params).unique().all()
+    return page_from_rows(db.session.connection().execute(query, params).all(), with_user=user_id is not None)
+
+
+def page_from_rows(rows, *, with_user: bool) -> ActivityPage | None:
+    """The ``ActivityPage`` of ``_activity_page_statement(with_user)``'s rows (None when there are none)."""
     if not rows:
-        return None, {}, {}
-    activity = rows[0][0].activity
-    set_committed_value(activity, "shifts", [row[0] for row in rows])
-    counts = {row[0].id: (row[1], row[2]) for row in rows}
-    own = {row[0].id: (row[3], row[4]) for row in rows if user_id is not None and row[3] is not None}
-    return activity, counts, own
+        return None
+    fields = len(ACTIVITY_PAGE_FIELDS)
+    page = ActivityPage(*rows[0][:fields])
+    for row in rows:
+        shift = ShiftPlaces(page, *row[fields : fields + 7])
+        if with_user and row[fields + 7] is not None:
+            shift.mine, shift.place_in_line = True, row[fields + 8]
+        page.shifts.append(shift)
+    return page
 
 
-def with_organizers(activity: Activity) -> Activity:
-    """Load the names an activity's card shows (organization, co-organizers, town, village) in one statement for the
-    three places and one for the co-organizers."""
-    db.session.execute(
+def activity_card(activity_id: int) -> Activity:
+    """The activity with the names its card shows (organization, co-organizers, town, village): one statement for
+    the activity and its three places and one for the co-organizers."""
+    return db.session.scalars(
         select(Activity)
-        .where(Activity.id == activity.id)
+        .where(Activity.id == activity_id)
         .options(
             joinedload(Activity.organization),
             joinedload(Activity.town),
             joinedload(Activity.village),
             selectinload(Activity.coorganizers),
         )
-    ).unique().all()
-    return activity
+    ).one()
 
 
 def waitlist_lengths(shift_ids: list[int]) -> dict[int, int]:
