@@ -126,7 +126,7 @@ def run(app, code: str, samples: int) -> dict[str, list[float]]:
             checked_out = time.perf_counter()
             result = db.session.connection().execute(statement, {"code": code})
             executed = time.perf_counter()
-            page_from_rows(result.all(), with_user=False)
+            page_from_rows(result.all())
             loaded = time.perf_counter()
             db.session.remove()
             ended = time.perf_counter()

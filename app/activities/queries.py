@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import cache
 from typing import NamedTuple
@@ -125,21 +125,6 @@ def taken_places(shift_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
-ACTIVITY_PAGE_FIELDS = (
-    "id",
-    "code",
-    "title",
-    "status",
-    "starts_at",
-    "ends_at",
-    "sequence",
-    "updated_at",
-    "organization_id",
-    "town_id",
-    "village_id",
-)
-
-
 @dataclass(eq=False)
 class ActivityPage(ActivityState):
     """What the activity page a poster's QR code opens shows of the activity, read as plain rows (no ORM objects:
@@ -186,6 +171,11 @@ class ShiftPlaces(ShiftState):
         return max(self.capacity - self.confirmed, 0)
 
 
+# The columns of ``_activity_page_statement``, in its order, named as the page model's fields.
+ACTIVITY_COLUMNS = tuple(f.name for f in fields(ActivityPage) if f.name != "shifts")
+SHIFT_COLUMNS = ("id", "starts_at", "ends_at", "capacity", "role")
+
+
 @cache
 def _activity_page_statement(with_user: bool):
     """The activity page's query for ``:code`` (and the volunteer ``:user_id``), on the tables (rows, not objects):
@@ -202,12 +192,8 @@ def _activity_page_statement(with_user: bool):
 
     query = (
         select(
-            *(activities.c[name] for name in ACTIVITY_PAGE_FIELDS),
-            shifts.c.id,
-            shifts.c.starts_at,
-            shifts.c.ends_at,
-            shifts.c.capacity,
-            shifts.c.role,
+            *(activities.c[name] for name in ACTIVITY_COLUMNS),
+            *(shifts.c[name] for name in SHIFT_COLUMNS),
             count(SignupStatus.CONFIRMED),
             count(SignupStatus.WAITLISTED),
         )
@@ -241,19 +227,22 @@ def activity_page(code: str, user_id: int | None = None) -> ActivityPage | None:
     own sign-ups that are not cancelled, with their place on the waitlist. None when there is no such activity."""
     query = _activity_page_statement(user_id is not None)
     params = {"code": code} if user_id is None else {"code": code, "user_id": user_id}
-    return page_from_rows(db.session.connection().execute(query, params).all(), with_user=user_id is not None)
+    return page_from_rows(db.session.connection().execute(query, params).all())
 
 
-def page_from_rows(rows, *, with_user: bool) -> ActivityPage | None:
-    """The ``ActivityPage`` of ``_activity_page_statement(with_user)``'s rows (None when there are none)."""
+def page_from_rows(rows) -> ActivityPage | None:
+    """The ``ActivityPage`` of ``_activity_page_statement``'s rows (None when there are none)."""
     if not rows:
         return None
-    fields = len(ACTIVITY_PAGE_FIELDS)
-    page = ActivityPage(*rows[0][:fields])
+    activity_end = len(ACTIVITY_COLUMNS)
+    shift_end = activity_end + len(SHIFT_COLUMNS)
+    page = ActivityPage(**dict(zip(ACTIVITY_COLUMNS, rows[0][:activity_end], strict=True)))
     for row in rows:
-        shift = ShiftPlaces(page, *row[fields : fields + 7])
-        if with_user and row[fields + 7] is not None:
-            shift.mine, shift.place_in_line = True, row[fields + 8]
+        confirmed, waiting, *own = row[shift_end:]
+        columns = dict(zip(SHIFT_COLUMNS, row[activity_end:shift_end], strict=True))
+        shift = ShiftPlaces(page, **columns, confirmed=confirmed, waiting=waiting)
+        if own and own[0] is not None:  # the volunteer's sign-up on it, and their place in line
+            shift.mine, shift.place_in_line = True, own[1]
         page.shifts.append(shift)
     return page
 
