@@ -35,6 +35,7 @@ from app.activities.pagecache import RenderCache
 from app.activities.qr import qr_png, qr_svg
 from app.activities.queries import (
     CARDS_PER_PAGE,
+    ActivityPage,
     activity_card,
     activity_cards,
     activity_page,
@@ -109,13 +110,14 @@ def _activity_or_404(code: str, *, public: bool = True) -> Activity:
         joinedload(Activity.shifts),
     ]
     activity = db.session.scalars(select(Activity).options(*options).where(Activity.code == code)).unique().first()
-    if activity is None or (public and activity.status == ActivityStatus.DRAFT and not _can_see_draft(activity)):
+    if activity is None or (public and _hidden_draft(activity)):
         abort(404)
     return activity
 
 
-def _can_see_draft(activity: Activity) -> bool:
-    return current_user.is_authenticated and can_manage_activity(activity)
+def _hidden_draft(activity: Activity | ActivityPage) -> bool:
+    """A draft the visitor may not see: only its organization's coordinators (and the administrator) may."""
+    return activity.is_draft and not (current_user.is_authenticated and can_manage_activity(activity))
 
 
 @bp.route("/activities")
@@ -188,7 +190,7 @@ def _join_form(activity: Activity) -> JoinForm:
 def detail(code: str):
     """The page a poster's QR code opens: kept small and script-free for old phones on weak mobile data."""
     activity = activity_page(code, current_user.id if current_user.is_authenticated else None)
-    if activity is None or (activity.status == ActivityStatus.DRAFT and not _can_see_draft(activity)):
+    if activity is None or _hidden_draft(activity):
         abort(404)
     now = utcnow()
     # What the activity's card shows (and today's date, for 今天/明天): in the key of every cached rendering of it.
@@ -261,7 +263,7 @@ def signup(code: str):
     if not shift:
         _activity_or_404(code)
         abort(400)
-    if shift.activity.status == ActivityStatus.DRAFT and not _can_see_draft(shift.activity):
+    if _hidden_draft(shift.activity):
         abort(404)
     done = {}
 
